@@ -1,0 +1,292 @@
+// Package config holds ecowatch's configuration: one file of documented `name = value` lines
+// (see ecowatch.example.conf at the repository root) plus environment overrides
+// (ECOWATCH_<NAME> with dots and dashes as underscores, e.g. ECOWATCH_KAFKA_BROKERS).
+//
+// Every setting is declared once in the settings table below with its default, its meaning and
+// its validation; the example file is checked against that table by a test. A bad value stops
+// the program with a message naming the setting and the accepted values.
+//
+// It owns no connections: the packages that connect (broker, store) take the sections they need.
+package config
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. The zero value is not meaningful; use Default or Load.
+type Config struct {
+	Kafka      Kafka
+	ClickHouse ClickHouse
+	Ingest     Ingest
+	Privacy    Privacy
+	OutDir     string
+}
+
+// Kafka is where the topics live and how to reach them.
+type Kafka struct {
+	Brokers       []string
+	Group         string
+	TopicReports  string
+	TopicEvents   string
+	TopicWarnings string
+	TopicDLQ      string
+	Partitions    int
+	TLS           bool
+	TLSCAFile     string
+	SASLMechanism string // none, plain, scram-sha-256, scram-sha-512
+	SASLUsername  string
+	SASLPassword  string
+}
+
+// ClickHouse is the analytics store.
+type ClickHouse struct {
+	Addr     []string
+	Database string
+	Username string
+	Password string
+	TLS      bool
+}
+
+// Ingest tunes the consumer.
+type Ingest struct {
+	BatchSize   int
+	BatchWait   time.Duration
+	MetricsAddr string
+	MaxFuture   time.Duration
+}
+
+// Privacy holds where the sealing key comes from.
+type Privacy struct {
+	KeyFile string
+	Key     string // "keyid:hex"; wins over KeyFile when set (ECOWATCH_PRIVACY_KEY)
+}
+
+type setting struct {
+	name, def, doc string
+	secret         bool
+	set            func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"kafka.brokers", "127.0.0.1:9092", "Kafka bootstrap brokers, comma-separated host:port.", false,
+		func(c *Config, v string) error { c.Kafka.Brokers, _ = list(v); return nonEmpty(v) }},
+	{"kafka.group", "ecowatch-ingest", "Consumer group of `ecowatch ingest`; instances in one group share partitions.", false,
+		func(c *Config, v string) error { c.Kafka.Group = v; return nonEmpty(v) }},
+	{"kafka.topic.reports", "reports.v1", "Topic of reports.v1 messages.", false,
+		func(c *Config, v string) error { c.Kafka.TopicReports = v; return nonEmpty(v) }},
+	{"kafka.topic.events", "case-events.v1", "Topic of case-events.v1 messages.", false,
+		func(c *Config, v string) error { c.Kafka.TopicEvents = v; return nonEmpty(v) }},
+	{"kafka.topic.warnings", "warnings.v1", "Topic ecowatch publishes warnings.v1 messages to.", false,
+		func(c *Config, v string) error { c.Kafka.TopicWarnings = v; return nonEmpty(v) }},
+	{"kafka.topic.dlq", "dlq.v1", "Topic of dead letters (dlq.v1); protected like the input topics.", false,
+		func(c *Config, v string) error { c.Kafka.TopicDLQ = v; return nonEmpty(v) }},
+	{"kafka.partitions", "4", "Partitions per topic when `ecowatch topics` creates them (1–1024).", false,
+		func(c *Config, v string) (err error) { c.Kafka.Partitions, err = intIn(v, 1, 1024); return }},
+	{"kafka.tls", "false", "Connect to Kafka over TLS (true/false).", false,
+		func(c *Config, v string) (err error) { c.Kafka.TLS, err = boolean(v); return }},
+	{"kafka.tls-ca-file", "", "PEM file of the CA that signed the brokers' certificates (empty: system roots).", false,
+		func(c *Config, v string) error { c.Kafka.TLSCAFile = v; return nil }},
+	{"kafka.sasl-mechanism", "none", "SASL mechanism: none, plain, scram-sha-256 or scram-sha-512.", false,
+		func(c *Config, v string) error {
+			c.Kafka.SASLMechanism = v
+			return oneOf(v, "none", "plain", "scram-sha-256", "scram-sha-512")
+		}},
+	{"kafka.sasl-username", "", "SASL user name.", false,
+		func(c *Config, v string) error { c.Kafka.SASLUsername = v; return nil }},
+	{"kafka.sasl-password", "", "SASL password (prefer the environment variable; never logged).", true,
+		func(c *Config, v string) error { c.Kafka.SASLPassword = v; return nil }},
+	{"clickhouse.addr", "127.0.0.1:9000", "ClickHouse native-protocol addresses, comma-separated host:port.", false,
+		func(c *Config, v string) error { c.ClickHouse.Addr, _ = list(v); return nonEmpty(v) }},
+	{"clickhouse.database", "ecowatch", "Database holding ecowatch's tables (created by migrate).", false,
+		func(c *Config, v string) error { c.ClickHouse.Database = v; return identifier(v) }},
+	{"clickhouse.username", "default", "ClickHouse user.", false,
+		func(c *Config, v string) error { c.ClickHouse.Username = v; return nil }},
+	{"clickhouse.password", "", "ClickHouse password (prefer the environment variable; never logged).", true,
+		func(c *Config, v string) error { c.ClickHouse.Password = v; return nil }},
+	{"clickhouse.tls", "false", "Connect to ClickHouse over TLS (true/false).", false,
+		func(c *Config, v string) (err error) { c.ClickHouse.TLS, err = boolean(v); return }},
+	{"ingest.batch-size", "5000", "Messages per ClickHouse insert batch (1–200000).", false,
+		func(c *Config, v string) (err error) { c.Ingest.BatchSize, err = intIn(v, 1, 200000); return }},
+	{"ingest.batch-wait", "1s", "Longest a message waits before its batch is written (Go duration, 10ms–1m).", false,
+		func(c *Config, v string) (err error) {
+			c.Ingest.BatchWait, err = durationIn(v, 10*time.Millisecond, time.Minute)
+			return
+		}},
+	{"ingest.metrics-addr", "127.0.0.1:9464", "Address of the Prometheus /metrics endpoint (empty: off).", false,
+		func(c *Config, v string) error { c.Ingest.MetricsAddr = v; return nil }},
+	{"ingest.max-future", "24h", "Tolerated producer clock skew: later timestamps are dead-lettered (Go duration, 1m–720h).", false,
+		func(c *Config, v string) (err error) {
+			c.Ingest.MaxFuture, err = durationIn(v, time.Minute, 720*time.Hour)
+			return
+		}},
+	{"privacy.key-file", ".local/keys/seal.key", "File holding the sealing key as `keyid:64-hex-chars` (the local setup generates one).", false,
+		func(c *Config, v string) error { c.Privacy.KeyFile = v; return nil }},
+	{"privacy.key", "", "The sealing key itself as `keyid:64-hex-chars`; overrides privacy.key-file (environment only, never in a file).", true,
+		func(c *Config, v string) error { c.Privacy.Key = v; return nil }},
+	{"out.dir", "out", "Folder for notices, reports and dashboards.", false,
+		func(c *Config, v string) error { c.OutDir = v; return nonEmpty(v) }},
+}
+
+// Default returns the configuration that works with the local services.
+func Default() *Config {
+	c := &Config{}
+	for _, s := range settings {
+		if err := s.set(c, s.def); err != nil {
+			panic(fmt.Sprintf("config: default of %s is invalid: %v", s.name, err))
+		}
+	}
+	return c
+}
+
+// EnvName is the environment variable that overrides a setting.
+func EnvName(name string) string {
+	return "ECOWATCH_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(name))
+}
+
+// Load reads the file at path (empty: none) over the defaults, then the environment (lookup,
+// usually os.LookupEnv) over that.
+func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	c := Default()
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		defer f.Close()
+		if err := c.read(f, path); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range settings {
+		if v, ok := lookup(EnvName(s.name)); ok {
+			if err := s.set(c, strings.TrimSpace(v)); err != nil {
+				return nil, fmt.Errorf("config: environment %s: %w", EnvName(s.name), err)
+			}
+		}
+	}
+	return c, nil
+}
+
+func (c *Config) read(r io.Reader, name string) error {
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			return fmt.Errorf("config: %s:%d: expected `name = value`, got %q", name, n, line)
+		}
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		s, ok := lookupSetting(key)
+		if !ok {
+			return fmt.Errorf("config: %s:%d: unknown setting %q (see ecowatch.example.conf for the accepted names)", name, n, key)
+		}
+		if s.secret && s.name == "privacy.key" {
+			return fmt.Errorf("config: %s:%d: %s may only come from the environment (%s)", name, n, key, EnvName(key))
+		}
+		if err := s.set(c, value); err != nil {
+			return fmt.Errorf("config: %s:%d: setting %s: %w", name, n, key, err)
+		}
+	}
+	return sc.Err()
+}
+
+func lookupSetting(name string) (setting, bool) {
+	for _, s := range settings {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+// Example writes a documented configuration file with every setting at its default.
+func Example(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("# ecowatch configuration. Every line is `name = value`; `#` starts a comment.\n")
+	b.WriteString("# Each setting can also be given in the environment as ECOWATCH_<NAME>, dots and\n")
+	b.WriteString("# dashes replaced by underscores (e.g. ECOWATCH_KAFKA_BROKERS), which wins over the file.\n")
+	b.WriteString("# The defaults below work with the local services of `make services`.\n")
+	for _, s := range settings {
+		fmt.Fprintf(&b, "\n# %s\n# environment: %s\n", s.doc, EnvName(s.name))
+		if s.secret {
+			fmt.Fprintf(&b, "# %s =\n", s.name)
+		} else {
+			fmt.Fprintf(&b, "%s = %s\n", s.name, s.def)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func list(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func nonEmpty(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("must not be empty")
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not accepted (accepted: %s)", v, strings.Join(allowed, ", "))
+}
+
+func boolean(v string) (bool, error) {
+	switch v {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not accepted (accepted: true, false)", v)
+}
+
+func intIn(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%q is not accepted (accepted: a whole number from %d to %d)", v, lo, hi)
+	}
+	return n, nil
+}
+
+func durationIn(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("%q is not accepted (accepted: a Go duration such as 500ms or 2s, from %s to %s)", v, lo, hi)
+	}
+	return d, nil
+}
+
+func identifier(v string) error {
+	if v == "" {
+		return fmt.Errorf("must not be empty")
+	}
+	for _, r := range v {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return fmt.Errorf("%q is not accepted (accepted: letters, digits and _)", v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package contract
+
+// Warning is one warnings.v1 message, produced by ecowatch each time a warning opens, changes
+// or closes. WarningID is stable across updates. It never carries reporter identity.
+type Warning struct {
+	Schema      string      `json:"schema"`
+	WarningID   string      `json:"warning_id"`
+	Kind        string      `json:"kind"`   // cluster, watershed, repeat, overdue, emergency, procedure
+	Status      string      `json:"status"` // open, updated, closed
+	Level       int         `json:"level"`  // 1 most severe … 4
+	Title       string      `json:"title"`
+	RegionCodes []string    `json:"region_codes"`
+	Basin       string      `json:"basin,omitempty"`
+	Recipients  []Recipient `json:"recipients"`
+	Window      Window      `json:"window"`
+	Evidence    Evidence    `json:"evidence"`
+	ReportIDs   []string    `json:"report_ids"`
+	IssuedAt    Time        `json:"issued_at"`
+}
+
+// Warning kinds.
+const (
+	WarningCluster   = "cluster"
+	WarningWatershed = "watershed"
+	WarningRepeat    = "repeat"
+	WarningOverdue   = "overdue"
+	WarningEmergency = "emergency"
+	WarningProcedure = "procedure"
+)
+
+// Warning statuses.
+const (
+	StatusOpen    = "open"
+	StatusUpdated = "updated"
+	StatusClosed  = "closed"
+)
+
+// Recipient is an organisation a warning is addressed to.
+type Recipient struct {
+	OrgCode string `json:"org_code"`
+	OrgName string `json:"org_name"`
+	Role    string `json:"role"` // bureau, government, basin_bureau
+}
+
+// Window is the period a warning covers.
+type Window struct {
+	From Time `json:"from"`
+	To   Time `json:"to"`
+}
+
+// Evidence is what a warning rests on.
+type Evidence struct {
+	Observed  float64 `json:"observed"`
+	Expected  float64 `json:"expected,omitempty"`
+	Baseline  float64 `json:"baseline,omitempty"`
+	Statistic float64 `json:"statistic,omitempty"`
+	PValue    float64 `json:"p_value,omitempty"`
+	Score     float64 `json:"score,omitempty"`
+	Reporters int     `json:"reporters,omitempty"` // distinct reporters (by pseudonym)
+}
