@@ -1,0 +1,146 @@
+// Package broker is ecowatch's one way to reach Kafka: connection security (TLS, SASL) from the
+// configuration, topic creation, and writers. Readers and writers elsewhere get their dialer
+// and transport here so that a production cluster is configured in one place.
+//
+// It knows topics and bytes, not the contracts, and nothing of ClickHouse.
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/ecowatch/ecowatch/config"
+)
+
+// Conn holds what every Kafka client of ecowatch needs: brokers, TLS and SASL.
+type Conn struct {
+	cfg  config.Kafka
+	tls  *tls.Config
+	sasl sasl.Mechanism
+}
+
+// New prepares TLS and SASL from the configuration. It does not connect.
+func New(cfg config.Kafka) (*Conn, error) {
+	c := &Conn{cfg: cfg}
+	if cfg.TLS {
+		c.tls = &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.TLSCAFile != "" {
+			pem, err := os.ReadFile(cfg.TLSCAFile)
+			if err != nil {
+				return nil, fmt.Errorf("broker: kafka.tls-ca-file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("broker: kafka.tls-ca-file %s holds no PEM certificate", cfg.TLSCAFile)
+			}
+			c.tls.RootCAs = pool
+		}
+	}
+	var err error
+	switch cfg.SASLMechanism {
+	case "", "none":
+	case "plain":
+		c.sasl = plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}
+	case "scram-sha-256":
+		c.sasl, err = scram.Mechanism(scram.SHA256, cfg.SASLUsername, cfg.SASLPassword)
+	case "scram-sha-512":
+		c.sasl, err = scram.Mechanism(scram.SHA512, cfg.SASLUsername, cfg.SASLPassword)
+	default:
+		return nil, fmt.Errorf("broker: kafka.sasl-mechanism %q is not accepted (accepted: none, plain, scram-sha-256, scram-sha-512)", cfg.SASLMechanism)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("broker: SASL %s: %w", cfg.SASLMechanism, err)
+	}
+	return c, nil
+}
+
+// Config returns the Kafka configuration the connection was made from.
+func (c *Conn) Config() config.Kafka { return c.cfg }
+
+// Dialer is for kafka-go readers.
+func (c *Conn) Dialer() *kafka.Dialer {
+	return &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: c.tls, SASLMechanism: c.sasl}
+}
+
+// Transport is for kafka-go writers and clients.
+func (c *Conn) Transport() *kafka.Transport {
+	return &kafka.Transport{DialTimeout: 10 * time.Second, TLS: c.tls, SASL: c.sasl}
+}
+
+// Writer returns a synchronous writer to topic that waits for all in-sync replicas and keys
+// messages to partitions by hash, so one report's messages stay in order. Close it when done.
+func (c *Conn) Writer(topic string) *kafka.Writer {
+	return &kafka.Writer{
+		Addr:         kafka.TCP(c.cfg.Brokers...),
+		Topic:        topic,
+		Balancer:     &kafka.Hash{},
+		RequiredAcks: kafka.RequireAll,
+		BatchTimeout: 5 * time.Millisecond,
+		BatchSize:    1000,
+		BatchBytes:   16 << 20,
+		Transport:    c.Transport(),
+	}
+}
+
+// Topics are the four topics of the configuration, inputs first.
+func (c *Conn) Topics() []string {
+	return []string{c.cfg.TopicReports, c.cfg.TopicEvents, c.cfg.TopicWarnings, c.cfg.TopicDLQ}
+}
+
+// EnsureTopics creates the topics that do not exist, with kafka.partitions partitions and the
+// given replication factor, and waits until their leaders answer. Existing topics are left as
+// they are.
+func (c *Conn) EnsureTopics(ctx context.Context, replication int, topics ...string) error {
+	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 15 * time.Second}
+	req := &kafka.CreateTopicsRequest{}
+	for _, t := range topics {
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: c.cfg.Partitions, ReplicationFactor: replication})
+	}
+	resp, err := client.CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("broker: creating topics %v on %v: %w", topics, c.cfg.Brokers, err)
+	}
+	for topic, terr := range resp.Errors {
+		if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("broker: creating topic %s: %w", topic, terr)
+		}
+	}
+	for {
+		meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+		if err == nil && topicsReady(meta, len(topics)) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("broker: topics %v not ready: %w", topics, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func topicsReady(meta *kafka.MetadataResponse, want int) bool {
+	if len(meta.Topics) != want {
+		return false
+	}
+	for _, t := range meta.Topics {
+		if t.Error != nil || len(t.Partitions) == 0 {
+			return false
+		}
+		for _, p := range t.Partitions {
+			if p.Error != nil || p.Leader.Host == "" {
+				return false
+			}
+		}
+	}
+	return true
+}

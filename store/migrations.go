@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// migration is one versioned schema change. Statements are DDL templates ({enum} is expanded
+// by the Dialect) and must be safe to run twice (IF NOT EXISTS), because a crash between a
+// statement and the migrations record repeats them.
+type migration struct {
+	version    uint32
+	name       string
+	statements []string
+}
+
+// migrations, in order. Never edit a released migration; add a new one.
+var migrations = []migration{
+	{1, "core tables: reports, case events, sealed contacts, raw archive, ingest errors", []string{
+		// Reports: one row per (report_id, version); the latest version wins. Free text is
+		// redacted; reporter identity is only a keyed pseudonym here.
+		`CREATE TABLE IF NOT EXISTS reports (
+			report_id String,
+			version UInt32,
+			kind {enum},
+			channel {enum},
+			received_at DateTime('Asia/Shanghai'),
+			region_code String,
+			province_code {enum},
+			city_code {enum},
+			county_code String,
+			basin {enum},
+			has_location UInt8,
+			lat Float64,
+			lon Float64,
+			location_address String,
+			category {enum},
+			categories Array(String),
+			subcategory String,
+			title String,
+			content String,
+			target_key String,
+			target_name String,
+			target_credit_code String,
+			target_address String,
+			target_industry String,
+			reporter_pseudonym String,
+			anonymous UInt8,
+			co_reporters UInt32,
+			flags Array(String),
+			intake_org String,
+			src_topic String,
+			src_partition Int32,
+			src_offset Int64,
+			ingested_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(version)
+		PARTITION BY toYYYYMM(received_at)
+		ORDER BY report_id`,
+		// Case events: one row per event_id; a redelivered event replaces itself.
+		`CREATE TABLE IF NOT EXISTS case_events (
+			event_id String,
+			report_id String,
+			type {enum},
+			at DateTime('Asia/Shanghai'),
+			org_code String,
+			to_org_code String,
+			extension_days Int32,
+			merged_into String,
+			finding {enum},
+			reason String,
+			summary String,
+			src_topic String,
+			src_partition Int32,
+			src_offset Int64,
+			ingested_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(ingested_at)
+		PARTITION BY toYYYYMM(at)
+		ORDER BY (report_id, event_id)`,
+		// Sealed reporter identity: AES-256-GCM ciphertext (nonce||ciphertext||tag) of the
+		// reporter object as JSON, bound to report_id, under key_id. Only `ecowatch reveal`
+		// opens it.
+		`CREATE TABLE IF NOT EXISTS contacts (
+			report_id String,
+			version UInt32,
+			key_id String,
+			sealed String,
+			sealed_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(version)
+		ORDER BY report_id`,
+		// Every consumed message, keyed by its Kafka coordinates, the bytes sealed (they
+		// contain reporter identity). outcome: stored or dead_letter.
+		`CREATE TABLE IF NOT EXISTS raw_messages (
+			topic String,
+			partition Int32,
+			offset Int64,
+			message_key String,
+			key_id String,
+			sealed_value String,
+			size UInt32,
+			message_time DateTime('Asia/Shanghai'),
+			outcome {enum},
+			ingested_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(ingested_at)
+		PARTITION BY toYYYYMM(message_time)
+		ORDER BY (topic, partition, offset)`,
+		// Messages that failed validation, with the dead letter's code and reason.
+		`CREATE TABLE IF NOT EXISTS ingest_errors (
+			topic String,
+			partition Int32,
+			offset Int64,
+			message_key String,
+			code {enum},
+			field String,
+			reason String,
+			key_id String,
+			sealed_value String,
+			message_time DateTime('Asia/Shanghai'),
+			failed_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(failed_at)
+		PARTITION BY toYYYYMM(message_time)
+		ORDER BY (topic, partition, offset)`,
+	}},
+	// The views read the latest version of each row whatever partition it landed in. The
+	// inner alias `ver` keeps argMax from seeing the outer `version` alias (18.16 resolves
+	// aliases query-wide).
+	{2, "latest-version views", []string{
+		`CREATE VIEW IF NOT EXISTS reports_latest AS
+		SELECT report_id,
+			max(ver) AS version,
+			argMax(kind, ver) AS kind,
+			argMax(channel, ver) AS channel,
+			argMax(received_at, ver) AS received_at,
+			argMax(region_code, ver) AS region_code,
+			argMax(province_code, ver) AS province_code,
+			argMax(city_code, ver) AS city_code,
+			argMax(county_code, ver) AS county_code,
+			argMax(basin, ver) AS basin,
+			argMax(has_location, ver) AS has_location,
+			argMax(lat, ver) AS lat,
+			argMax(lon, ver) AS lon,
+			argMax(location_address, ver) AS location_address,
+			argMax(category, ver) AS category,
+			argMax(categories, ver) AS categories,
+			argMax(subcategory, ver) AS subcategory,
+			argMax(title, ver) AS title,
+			argMax(content, ver) AS content,
+			argMax(target_key, ver) AS target_key,
+			argMax(target_name, ver) AS target_name,
+			argMax(target_credit_code, ver) AS target_credit_code,
+			argMax(target_address, ver) AS target_address,
+			argMax(target_industry, ver) AS target_industry,
+			argMax(reporter_pseudonym, ver) AS reporter_pseudonym,
+			argMax(anonymous, ver) AS anonymous,
+			argMax(co_reporters, ver) AS co_reporters,
+			argMax(flags, ver) AS flags,
+			argMax(intake_org, ver) AS intake_org
+		FROM (SELECT *, version AS ver FROM reports)
+		GROUP BY report_id`,
+		`CREATE VIEW IF NOT EXISTS case_events_latest AS
+		SELECT event_id,
+			argMax(report_id, ingested_at) AS report_id,
+			argMax(type, ingested_at) AS type,
+			argMax(at, ingested_at) AS at,
+			argMax(org_code, ingested_at) AS org_code,
+			argMax(to_org_code, ingested_at) AS to_org_code,
+			argMax(extension_days, ingested_at) AS extension_days,
+			argMax(merged_into, ingested_at) AS merged_into,
+			argMax(finding, ingested_at) AS finding,
+			argMax(reason, ingested_at) AS reason,
+			argMax(summary, ingested_at) AS summary
+		FROM case_events
+		GROUP BY event_id`,
+	}},
+}
+
+const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version UInt32,
+	name String,
+	applied_at DateTime('Asia/Shanghai')
+) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`
+
+// Migrate applies the migrations not yet recorded in schema_migrations and returns the names
+// of those it applied. Running it again applies nothing. Two instances starting at once may
+// both run a migration; the statements are idempotent and the record is deduplicated.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	if err := s.exec(ctx, migrationsTable); err != nil {
+		return nil, fmt.Errorf("store: creating schema_migrations: %w", err)
+	}
+	done := map[uint32]bool{}
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: reading schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: reading schema_migrations: %w", err)
+		}
+		done[v] = true
+	}
+	rows.Close()
+	var applied []string
+	for _, m := range migrations {
+		if done[m.version] {
+			continue
+		}
+		for i, stmt := range m.statements {
+			if err := s.exec(ctx, s.dialect.Expand(stmt)); err != nil {
+				return applied, fmt.Errorf("store: migration %d (%s), statement %d: %w", m.version, m.name, i+1, err)
+			}
+		}
+		if err := s.recordMigration(ctx, m); err != nil {
+			return applied, fmt.Errorf("store: recording migration %d: %w", m.version, err)
+		}
+		applied = append(applied, fmt.Sprintf("%03d %s", m.version, m.name))
+	}
+	return applied, nil
+}
+
+// recordMigration inserts one schema_migrations row. It uses a native batch: the local 18.16
+// server does not answer an INSERT … VALUES with bound parameters sent through Exec.
+func (s *Store) recordMigration(ctx context.Context, m migration) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, applied_at)")
+	if err != nil {
+		return err
+	}
+	if err := batch.Append(m.version, m.name, time.Now()); err != nil {
+		batch.Abort()
+		return err
+	}
+	return batch.Send()
+}

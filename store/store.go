@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ecowatch/ecowatch/config"
+)
+
+// Store is a connection to ecowatch's ClickHouse database. It is safe for concurrent use.
+// Close it when done.
+type Store struct {
+	conn    driver.Conn
+	db      string
+	dialect Dialect
+	version string
+}
+
+// Open connects to ClickHouse, creates the database if it does not exist, and detects the
+// server's dialect. It does not migrate; call Migrate.
+func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
+	opts := &clickhouse.Options{
+		Addr: cfg.Addr,
+		Auth: clickhouse.Auth{Database: "default", Username: cfg.Username, Password: cfg.Password},
+		// The local 18.16 server rejects unknown settings; send none by default.
+		DialTimeout:     5 * time.Second,
+		MaxOpenConns:    8,
+		MaxIdleConns:    4,
+		ConnMaxLifetime: time.Hour,
+		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	}
+	if cfg.TLS {
+		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: connecting to ClickHouse at %v: %w", cfg.Addr, err)
+	}
+	if err := conn.Ping(ctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: ClickHouse at %v does not answer: %w", cfg.Addr, err)
+	}
+	var version string
+	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&version); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: reading the ClickHouse version: %w", err)
+	}
+	d, err := ParseVersion(version)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+cfg.Database); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: creating database %s: %w", cfg.Database, err)
+	}
+	conn.Close()
+	opts.Auth.Database = cfg.Database
+	conn, err = clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: connecting to ClickHouse database %s: %w", cfg.Database, err)
+	}
+	return &Store{conn: conn, db: cfg.Database, dialect: d, version: version}, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// ServerVersion is the version string the server reported.
+func (s *Store) ServerVersion() string { return s.version }
+
+// Database is the database the store works in.
+func (s *Store) Database() string { return s.db }
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
+
+// exec runs one statement without results.
+func (s *Store) exec(ctx context.Context, query string, args ...any) error {
+	return s.conn.Exec(ctx, query, args...)
+}
+
+// DropDatabase removes the store's whole database. Only tests use it.
+func (s *Store) DropDatabase(ctx context.Context) error {
+	return s.exec(ctx, "DROP DATABASE IF EXISTS "+s.db)
+}
+
+// Conn is the driver connection, for integration tests that check what the tables hold and
+// for ad-hoc tooling. Application code uses the Store's methods.
+func (s *Store) Conn() driver.Conn { return s.conn }
