@@ -144,3 +144,34 @@ func topicsReady(meta *kafka.MetadataResponse, want int) bool {
 	}
 	return true
 }
+
+// DeleteTopics deletes topics and waits until they are gone. Missing topics are not an error.
+func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
+	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 15 * time.Second}
+	resp, err := client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+	if err != nil {
+		return fmt.Errorf("broker: deleting topics %v: %w", topics, err)
+	}
+	for topic, terr := range resp.Errors {
+		if terr != nil && !errors.Is(terr, kafka.UnknownTopicOrPartition) {
+			return fmt.Errorf("broker: deleting topic %s: %w", topic, terr)
+		}
+	}
+	for {
+		meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+		gone := err == nil
+		if err == nil {
+			for _, t := range meta.Topics {
+				gone = gone && t.Error != nil
+			}
+		}
+		if gone {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("broker: topics %v not deleted: %w", topics, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

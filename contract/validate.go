@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -55,7 +56,7 @@ func (v *Validator) checkTime(field string, t Time, required bool) *Error {
 		return errf(CodeBadTime, field, "字段 %s 的时间 %s 早于可接受的最早时间 %s", field, t.Format(time.RFC3339), earliest.Format("2006-01-02"))
 	}
 	if t.After(v.now().Add(maxFuture)) {
-		return errf(CodeBadTime, field, "字段 %s 的时间 %s 晚于当前时间超过 %s，疑似时钟错误", field, t.Format(time.RFC3339), maxFuture)
+		return errf(CodeBadTime, field, "字段 %s 的时间 %s 晚于当前时间超过 %s，疑似时钟错误", field, t.Format(time.RFC3339), chineseDuration(maxFuture))
 	}
 	return nil
 }
@@ -379,4 +380,12 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// chineseDuration writes a tolerance such as 24h as "24 小时".
+func chineseDuration(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return fmt.Sprintf("%d 小时", d/time.Hour)
+	}
+	return fmt.Sprintf("%d 分钟", d/time.Minute)
 }
