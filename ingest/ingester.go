@@ -46,6 +46,18 @@ type Options struct {
 type Stats struct {
 	Reports, Events, DeadLetters int
 	ByCode                       map[contract.Code]int
+	// FirstFetch is when the first message arrived; LastCommit when the last batch was
+	// committed. Their difference is the busy time throughput is measured over.
+	FirstFetch, LastCommit time.Time
+}
+
+// Throughput is messages made durable per second of busy time.
+func (s Stats) Throughput() float64 {
+	d := s.LastCommit.Sub(s.FirstFetch).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return float64(s.Reports+s.Events+s.DeadLetters) / d
 }
 
 // Ingester is one member of the ingest consumer group.
@@ -119,28 +131,63 @@ type pending struct {
 
 // Run consumes until ctx ends (then flushes what it holds and returns nil) or, with
 // UntilIdle, until the stream has been quiet that long.
+//
+// Decoding and writing overlap: while one batch is being made durable by the flusher
+// goroutine, the next is fetched and built. Batches are flushed, and their offsets committed,
+// strictly in order, one at a time.
 func (in *Ingester) Run(ctx context.Context) error {
+	type job struct {
+		batch *pipeline.Batch
+		msgs  []pending
+	}
+	jobs := make(chan job) // unbuffered: at most one batch flushing and one filling
+	flushErr := make(chan error, 1)
+	go func() {
+		defer close(flushErr)
+		for j := range jobs {
+			err := in.flushNow(ctx, j.batch, j.msgs)
+			j.batch.Release()
+			if err != nil {
+				flushErr <- err // Run stops handing over batches; theirs stay uncommitted
+				return
+			}
+		}
+	}()
+	finish := func(err error) error {
+		close(jobs)
+		if ferr := <-flushErr; ferr != nil {
+			return ferr
+		}
+		if err == nil {
+			in.log.Info("ingest stopped", "reports", in.stats.Reports, "events", in.stats.Events, "dead_letters", in.stats.DeadLetters)
+		}
+		return err
+	}
+
 	started, lastMessage := time.Now(), time.Time{}
 	for {
 		batch, msgs, err := in.fill(ctx)
 		if len(msgs) > 0 {
 			lastMessage = time.Now()
-			if ferr := in.flushNow(ctx, batch, msgs); ferr != nil {
+			select {
+			case jobs <- job{batch, msgs}:
+			case ferr := <-flushErr:
 				batch.Release()
+				close(jobs)
 				return ferr
 			}
+		} else {
+			batch.Release()
 		}
-		batch.Release()
 		if err != nil {
 			if ctx.Err() != nil {
-				in.log.Info("ingest stopping", "reports", in.stats.Reports, "events", in.stats.Events, "dead_letters", in.stats.DeadLetters)
-				return nil
+				return finish(nil)
 			}
-			return err
+			return finish(err)
 		}
 		if in.opts.UntilIdle > 0 && len(msgs) == 0 && in.idle(started, lastMessage) {
-			in.log.Info("ingest idle, exiting", "idle", in.opts.UntilIdle, "reports", in.stats.Reports, "events", in.stats.Events, "dead_letters", in.stats.DeadLetters)
-			return nil
+			in.log.Info("ingest idle", "idle", in.opts.UntilIdle)
+			return finish(nil)
 		}
 	}
 }
@@ -173,6 +220,9 @@ func (in *Ingester) fill(ctx context.Context) (*pipeline.Batch, []pending, error
 				return batch, msgs, nil
 			}
 			return batch, msgs, fmt.Errorf("ingest: fetching from Kafka: %w", err)
+		}
+		if in.stats.FirstFetch.IsZero() {
+			in.stats.FirstFetch = time.Now()
 		}
 		msgs = append(msgs, pending{msg: m, dead: in.add(batch, m)})
 	}
@@ -264,6 +314,7 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	in.stats.Reports += reports
 	in.stats.Events += events
 	in.stats.DeadLetters += invalid
+	in.stats.LastCommit = time.Now()
 	in.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
 	in.log.Debug("batch durable", "messages", len(msgs), "reports", reports, "events", events, "dead_letters", invalid, "took", time.Since(start))
 	return nil

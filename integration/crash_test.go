@@ -23,7 +23,7 @@ var (
 )
 
 // ecowatchBinary builds cmd/ecowatch once per test run.
-func ecowatchBinary(t *testing.T) string {
+func ecowatchBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "ecowatch-bin-")

@@ -89,7 +89,7 @@ func runIngest(t *testing.T, env *testenv.Env, batchSize int) ingest.Stats {
 }
 
 // count runs a single-number query.
-func count(t *testing.T, env *testenv.Env, query string, args ...any) uint64 {
+func count(t testing.TB, env *testenv.Env, query string, args ...any) uint64 {
 	t.Helper()
 	var n uint64
 	if err := env.Store.Conn().QueryRow(context.Background(), query, args...).Scan(&n); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"time"
 
@@ -140,6 +141,10 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	st := in.Stats()
 	fmt.Fprintf(e.stdout, "ingest: %d reports, %d case events written; %d dead-lettered%s\n",
 		st.Reports, st.Events, st.DeadLetters, formatCodes(st.ByCode))
+	if st.LastCommit.After(st.FirstFetch) {
+		fmt.Fprintf(e.stdout, "ingest: %.0f messages/s from first fetch to last commit (%s)\n",
+			st.Throughput(), st.LastCommit.Sub(st.FirstFetch).Round(time.Millisecond))
+	}
 	return nil
 }
 
@@ -151,6 +156,10 @@ func serveMetrics(ctx context.Context, e *env, addr string, reg *prometheus.Regi
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Profiles for operators chasing a slow or hungry ingest (the address is loopback by default).
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
