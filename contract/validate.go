@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ecowatch/ecowatch/calendar"
 )
 
 // Validator decodes and checks messages against the v1 contracts.
@@ -46,7 +48,7 @@ func (v *Validator) checkTime(field string, t Time, required bool) *Error {
 	}
 	earliest := v.Earliest
 	if earliest.IsZero() {
-		earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+		earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, calendar.Shanghai)
 	}
 	maxFuture := v.MaxFuture
 	if maxFuture == 0 {
@@ -348,8 +350,8 @@ func (v *Validator) validateEvent(ev *CaseEvent) *Error {
 		if ev.ExtensionDays == 0 {
 			return errf(CodeMissingField, "extension_days", "extension_approved 事件必须给出 extension_days（大于 0）")
 		}
-	case EventClosed:
-		return firstErr(required("finding", ev.Finding), oneOf("finding", ev.Finding, Findings))
+	case EventClosed: // 12369 Art. 12: the result states the finding and how it was handled
+		return firstErr(required("finding", ev.Finding), oneOf("finding", ev.Finding, Findings), required("summary", ev.Summary))
 	case EventMerged:
 		if e := checkID("merged_into", ev.MergedInto); e != nil {
 			return e
