@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -145,6 +147,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "ingest: %.0f messages/s from first fetch to last commit (%s)\n",
 			st.Throughput(), st.LastCommit.Sub(st.FirstFetch).Round(time.Millisecond))
 	}
+	if kib, ok := peakRSS(); ok {
+		fmt.Fprintf(e.stdout, "ingest: peak memory %.1f MiB\n", float64(kib)/1024)
+	}
 	return nil
 }
 
@@ -212,4 +217,20 @@ func runSummary(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "  %-15s %6d  e.g. %s\n", c.Code, c.Count, c.Example)
 	}
 	return nil
+}
+
+// peakRSS reads the process's peak resident set size in KiB (Linux: VmHWM).
+func peakRSS() (int64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kib int64
+			_, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kib)
+			return kib, err == nil
+		}
+	}
+	return 0, false
 }

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmarks against the real local services (`make bench`). Prints Go benchmark lines; copy
+# the figures, with the machine they came from, into docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(go version | cut -d' ' -f3)"
+echo "clickhouse: $(clickhouse-client -q 'SELECT version()'), kafka: $(ls .local/kafka/libs | sed -n 's/^kafka_2.13-\(.*\)\.jar$/\1/p')"
+go test -run '^$' -bench 'Redact' -benchmem ./privacy
+go test -run '^$' -bench . -benchtime 1x -timeout 20m ./simulate
+go test -run '^$' -bench . -benchtime 1x -timeout 20m ./integration
