@@ -142,10 +142,15 @@ func (in *Ingester) Run(ctx context.Context) error {
 	}
 	jobs := make(chan job) // unbuffered: at most one batch flushing and one filling
 	flushErr := make(chan error, 1)
+	// Flushes must not be cut off by SIGTERM mid-insert: they run under a context that ends
+	// only FlushTimeout after ctx does.
+	flushCtx, cancelFlush := context.WithCancel(context.WithoutCancel(ctx))
+	stopAfter := context.AfterFunc(ctx, func() { time.AfterFunc(in.opts.FlushTimeout, cancelFlush) })
+	defer func() { stopAfter(); cancelFlush() }()
 	go func() {
 		defer close(flushErr)
 		for j := range jobs {
-			err := in.flushNow(ctx, j.batch, j.msgs)
+			err := in.flush(flushCtx, j.batch, j.msgs)
 			j.batch.Release()
 			if err != nil {
 				flushErr <- err // Run stops handing over batches; theirs stay uncommitted
@@ -259,17 +264,6 @@ func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) *contract.Error 
 	}
 	batch.AddInvalid(src, cerr)
 	return cerr
-}
-
-// flushNow flushes under ctx or, when ctx has ended (SIGTERM), under a fresh context bounded
-// by FlushTimeout, so that the messages in hand are still made durable.
-func (in *Ingester) flushNow(ctx context.Context, batch *pipeline.Batch, msgs []pending) error {
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), in.opts.FlushTimeout)
-		defer cancel()
-	}
-	return in.flush(ctx, batch, msgs)
 }
 
 // flush makes a batch durable — dead letters to Kafka, rows to ClickHouse — and only then

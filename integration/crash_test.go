@@ -2,11 +2,13 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -126,4 +128,61 @@ func TestKill9MidBatchLosesAndDuplicatesNothing(t *testing.T) {
 	if dupes != 0 {
 		t.Fatalf("%d reports read twice", dupes)
 	}
+}
+
+func TestSIGTERMFlushesCommitsAndExits(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	bin := ecowatchBinary(t)
+	const n = 30000
+	msgs := make([]kafka.Message, n)
+	for i := range msgs {
+		msgs[i], _ = reportMsg(i, 1)
+	}
+	env.Produce(t, env.Config.Kafka.TopicReports, msgs...)
+
+	var out strings.Builder
+	first := exec.Command(bin, "ingest")
+	first.Env = processEnv(env, "ECOWATCH_INGEST_BATCH_SIZE=1000")
+	first.Stdout, first.Stderr = &out, &out
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for count(t, env, "SELECT count() FROM raw_messages") < 2000 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	first.Process.Signal(syscall.SIGTERM)
+	if err := first.Wait(); err != nil {
+		t.Fatalf("ingest did not exit cleanly on SIGTERM: %v\n%s", err, out.String())
+	}
+	firstReports := reportsWritten(out.String())
+	if firstReports == 0 || firstReports >= n {
+		t.Fatalf("first run wrote %d reports; want some, not all\n%s", firstReports, out.String())
+	}
+	// What the first run reported as written was committed: the second run starts after it
+	// and writes exactly the rest.
+	second := exec.Command(bin, "ingest", "--until-idle", "4s")
+	second.Env = processEnv(env)
+	out2, err := second.CombinedOutput()
+	if err != nil {
+		t.Fatalf("second run: %v\n%s", err, out2)
+	}
+	secondReports := reportsWritten(string(out2))
+	if firstReports+secondReports != n {
+		t.Fatalf("first run %d + second run %d reports, want exactly %d: uncommitted work was redone or lost", firstReports, secondReports, n)
+	}
+	if got := count(t, env, "SELECT count() FROM reports_latest"); got != n {
+		t.Fatalf("%d reports readable, want %d", got, n)
+	}
+}
+
+// reportsWritten reads "ingest: N reports, …" from the output of `ecowatch ingest`.
+func reportsWritten(out string) int {
+	for _, line := range strings.Split(out, "\n") {
+		var n int
+		if _, err := fmt.Sscanf(line, "ingest: %d reports,", &n); err == nil {
+			return n
+		}
+	}
+	return -1
 }

@@ -1,0 +1,149 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/ecowatch/ecowatch/basin"
+	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/privacy"
+	"github.com/ecowatch/ecowatch/region"
+)
+
+const testKey = "t:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+func newPipeline(t *testing.T) *Pipeline {
+	keys, err := privacy.ParseKey(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Pipeline{Regions: region.Default(), Basins: basin.Default(), Keys: keys,
+		Now: func() time.Time { return time.Date(2026, 3, 16, 0, 0, 0, 0, calendar.Shanghai) }}
+}
+
+func column(rec arrow.Record, name string) arrow.Array {
+	idx := rec.Schema().FieldIndices(name)
+	return rec.Column(idx[0])
+}
+
+func TestReportIsEnrichedSealedAndRedacted(t *testing.T) {
+	p := newPipeline(t)
+	lat, lon := 30.59, 114.30
+	r := &contract.Report{
+		ReportID: "12369-420106-20260315-000001", Version: 2, Kind: "report", Channel: "wechat",
+		ReceivedAt: contract.NewTime(time.Date(2026, 3, 15, 9, 0, 0, 0, calendar.Shanghai)),
+		RegionCode: "420106", Category: "water", Categories: []string{"air", "water"},
+		Location: &contract.Location{Lat: &lat, Lon: &lon, Address: "张三家楼下排污口"},
+		Title:    "  河道发黑\x07  ",
+		Content:  "我是张三，电话13912345678，邮箱zs@example.com，身份证420106199001011234。",
+		Target:   &contract.Target{Name: "某某 化工（武汉）有限公司", CreditCode: "91420100ma4xxxxx1x"},
+		Reporter: &contract.Reporter{Name: "张三", Phone: "139-1234-5678", IDNumber: "420106199001011234", Email: "zs@example.com"},
+	}
+	b := p.NewBatch()
+	defer b.Release()
+	b.AddReport(Source{Topic: "reports.v1", Partition: 1, Offset: 7, Key: []byte(r.ReportID), Value: []byte(`{"raw":"13912345678"}`)}, r)
+	recs := b.Records()
+	defer recs.Release()
+
+	rep := recs.Reports
+	str := func(name string) string { return column(rep, name).(*array.String).Value(0) }
+	checks := map[string]string{
+		"province_code": "420000", "city_code": "420100", "county_code": "420106", "basin": "changjiang",
+		"title": "河道发黑", "target_key": "uscc:91420100MA4XXXXX1X", "target_credit_code": "91420100MA4XXXXX1X",
+	}
+	for col, want := range checks {
+		if got := str(col); got != want {
+			t.Errorf("%s = %q, want %q", col, got, want)
+		}
+	}
+	if got := column(rep, "categories").(*array.List).ListValues().(*array.String); got.Len() != 2 || got.Value(0) != "water" || got.Value(1) != "air" {
+		t.Errorf("categories: main first, no repeats: %v", got)
+	}
+	// No identity anywhere in the analytics record.
+	for i, f := range rep.Schema().Fields() {
+		col := rep.Column(i)
+		s, ok := col.(*array.String)
+		if !ok {
+			continue
+		}
+		for _, secret := range []string{"张三", "13912345678", "zs@example.com", "420106199001011234"} {
+			if strings.Contains(s.Value(0), secret) {
+				t.Errorf("column %s holds reporter identity %q: %q", f.Name, secret, s.Value(0))
+			}
+		}
+	}
+	if !strings.Contains(str("content"), privacy.Mask) || str("reporter_pseudonym") == "" {
+		t.Errorf("content %q, pseudonym %q", str("content"), str("reporter_pseudonym"))
+	}
+	// The same phone written differently gives the same pseudonym.
+	r2 := *r
+	r2.Reporter = &contract.Reporter{Phone: "+86 13912345678"}
+	b2 := p.NewBatch()
+	defer b2.Release()
+	b2.AddReport(Source{Topic: "reports.v1"}, &r2)
+	recs2 := b2.Records()
+	defer recs2.Release()
+	if got := column(recs2.Reports, "reporter_pseudonym").(*array.String).Value(0); got != str("reporter_pseudonym") {
+		t.Errorf("pseudonym differs for the same phone: %s vs %s", got, str("reporter_pseudonym"))
+	}
+
+	// The sealed contact opens, bound to the report id, to the identity.
+	sealed := column(recs.Contacts, "sealed").(*array.Binary).Value(0)
+	plain, err := p.Keys.Open(sealed, []byte(r.ReportID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var who contract.Reporter
+	if err := json.Unmarshal(plain, &who); err != nil || who.Name != "张三" || who.Email != "zs@example.com" {
+		t.Fatalf("sealed contact opened to %q (%v)", plain, err)
+	}
+	// The raw archive holds the original bytes sealed to their coordinates.
+	raw := column(recs.Raw, "sealed_value").(*array.Binary).Value(0)
+	if strings.Contains(string(raw), "13912345678") {
+		t.Fatal("raw archive holds plaintext")
+	}
+	if got, err := OpenRaw(p.Keys, "reports.v1", 1, 7, raw); err != nil || string(got) != `{"raw":"13912345678"}` {
+		t.Fatalf("OpenRaw = %q, %v", got, err)
+	}
+}
+
+func TestAnonymousReportHasNoContactAndNoPseudonym(t *testing.T) {
+	p := newPipeline(t)
+	b := p.NewBatch()
+	defer b.Release()
+	b.AddReport(Source{Topic: "reports.v1"}, &contract.Report{ReportID: "r1", Version: 1, RegionCode: "440305", Category: "noise",
+		Reporter: &contract.Reporter{Anonymous: true}, ReceivedAt: contract.NewTime(time.Now())})
+	recs := b.Records()
+	defer recs.Release()
+	if recs.Contacts.NumRows() != 0 {
+		t.Fatal("an anonymous report got a contacts row")
+	}
+	if column(recs.Reports, "anonymous").(*array.Uint8).Value(0) != 1 || column(recs.Reports, "reporter_pseudonym").(*array.String).Value(0) != "" {
+		t.Fatal("anonymous report must be flagged and carry no pseudonym")
+	}
+}
+
+func TestInvalidMessageKeepsBytesSealedAndKeyOnlyIfSafe(t *testing.T) {
+	p := newPipeline(t)
+	b := p.NewBatch()
+	defer b.Release()
+	b.AddInvalid(Source{Topic: "reports.v1", Partition: 0, Offset: 3, Key: []byte("张三 13912345678"), Value: []byte("not json 13912345678")},
+		&contract.Error{Code: contract.CodeNotJSON, Reason: "JSON 格式错误"})
+	recs := b.Records()
+	defer recs.Release()
+	if recs.Errors.NumRows() != 1 || recs.Raw.NumRows() != 1 {
+		t.Fatalf("errors %d rows, raw %d rows", recs.Errors.NumRows(), recs.Raw.NumRows())
+	}
+	if k := column(recs.Errors, "message_key").(*array.String).Value(0); k != "" {
+		t.Fatalf("a key that is not an id was stored in plaintext: %q", k)
+	}
+	if o := column(recs.Raw, "outcome").(*array.String).Value(0); o != "dead_letter" {
+		t.Fatalf("outcome %q", o)
+	}
+}
