@@ -60,6 +60,6 @@ const (
 var Findings = []string{FindingSubstantiated, FindingPartlySubstantiated, FindingUnsubstantiated}
 
 // MaxExtensionDays is the largest extension_days accepted on the wire. The regulations allow
-// at most 30 (12369 Art. 11; 信访 Art. 27); a larger approved extension is accepted here and
+// at most 30 (12369 Art. 11; 信访 Art. 29); a larger approved extension is accepted here and
 // flagged as a procedure violation by the case lifecycle, not dropped.
 const MaxExtensionDays = 366

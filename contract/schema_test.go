@@ -350,7 +350,7 @@ func TestSchemaRequired(t *testing.T) {
 		{"reports.v1.schema.json", "reporter", nil},
 		// validateEvent: checkID(event_id, report_id), required(type), checkTime(at, required).
 		{"case-events.v1.schema.json", "", []string{"schema", "event_id", "report_id", "type", "at"}},
-		{"warnings.v1.schema.json", "", []string{"schema", "warning_id", "kind", "status", "level", "title", "region_codes", "recipients", "window", "evidence", "report_ids", "issued_at"}},
+		{"warnings.v1.schema.json", "", []string{"schema", "warning_id", "revision", "kind", "status", "level", "title", "region_codes", "recipients", "window", "evidence", "report_ids", "issued_at"}},
 		{"warnings.v1.schema.json", "recipients[]", []string{"org_code", "org_name", "role"}},
 		{"warnings.v1.schema.json", "window", []string{"from", "to"}},
 		{"warnings.v1.schema.json", "evidence", []string{"observed"}},

@@ -5,9 +5,10 @@ package contract
 type Warning struct {
 	Schema      string      `json:"schema"`
 	WarningID   string      `json:"warning_id"`
-	Kind        string      `json:"kind"`   // cluster, watershed, repeat, overdue, emergency, procedure
-	Status      string      `json:"status"` // open, updated, closed
-	Level       int         `json:"level"`  // 1 most severe … 4
+	Revision    uint32      `json:"revision"` // 1, 2, … per change; (warning_id, revision) is the idempotency key
+	Kind        string      `json:"kind"`     // cluster, watershed, repeat, overdue, emergency, procedure
+	Status      string      `json:"status"`   // open, updated, closed
+	Level       int         `json:"level"`    // 1 most severe … 4
 	Title       string      `json:"title"`
 	RegionCodes []string    `json:"region_codes"`
 	Basin       string      `json:"basin,omitempty"`
@@ -16,6 +17,20 @@ type Warning struct {
 	Evidence    Evidence    `json:"evidence"`
 	ReportIDs   []string    `json:"report_ids"`
 	IssuedAt    Time        `json:"issued_at"`
+}
+
+// Normalized returns w with empty lists as [] rather than null, as the schema wants.
+func (w Warning) Normalized() Warning {
+	if w.RegionCodes == nil {
+		w.RegionCodes = []string{}
+	}
+	if w.Recipients == nil {
+		w.Recipients = []Recipient{}
+	}
+	if w.ReportIDs == nil {
+		w.ReportIDs = []string{}
+	}
+	return w
 }
 
 // Warning kinds.

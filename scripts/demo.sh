@@ -39,4 +39,9 @@ step "ingest until the stream is idle"
 step "what landed in ClickHouse (database ecowatch_demo)"
 "$BIN" summary | tee "$OUT/summary.txt"
 
-printf '\nOutputs are in %s/ (simulation truth, ingest log, summary).\n' "$OUT"
+step "case lifecycle: replay the period day by day — 催办 for missed deadlines, 督办 suggestions"
+"$BIN" --log-level warn alerts backtest --from "$FROM" --to "$TO" --step 24h | tee "$OUT/alerts.txt"
+printf 'planted by the simulator: %s missed deadlines\n' "$(grep -o '"deadline": *"[a-z_]*"' "$OUT/simulation/truth.json" | grep -c -E '"(accept|assign|close)"')"
+printf 'notices: %s 催办通知, %s 督办建议 in %s/notices/\n' "$(find "$OUT/notices" -name '催办-*.html' | wc -l)" "$(find "$OUT/notices" -name '督办-*.html' | wc -l)" "$OUT"
+
+printf '\nOutputs are in %s/ (simulation truth, ingest log, summary, notices).\n' "$OUT"

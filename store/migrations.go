@@ -172,6 +172,75 @@ var migrations = []migration{
 		FROM case_events
 		GROUP BY event_id`,
 	}},
+	{3, "warnings, notices, deliveries and detector runs", []string{
+		// One row per revision of a warning, all kept (the history of a situation); the highest
+		// revision is the current state.
+		// situation is the detector's stable key of what the warning is about.
+		`CREATE TABLE IF NOT EXISTS warnings (
+			warning_id String,
+			revision UInt32,
+			situation String,
+			kind {enum},
+			status {enum},
+			level UInt8,
+			title String,
+			region_codes Array(String),
+			basin {enum},
+			recipient_codes Array(String),
+			recipient_names Array(String),
+			recipient_roles Array(String),
+			window_from DateTime('Asia/Shanghai'),
+			window_to DateTime('Asia/Shanghai'),
+			observed Float64,
+			expected Float64,
+			baseline Float64,
+			statistic Float64,
+			p_value Float64,
+			score Float64,
+			reporters UInt32,
+			report_ids Array(String),
+			facts String,
+			opened_at DateTime('Asia/Shanghai'),
+			issued_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree
+		ORDER BY (warning_id, revision)`,
+		// Every notice written, so that a notice is issued once and numbered in sequence.
+		`CREATE TABLE IF NOT EXISTS notices (
+			notice_id String,
+			kind {enum},
+			number String,
+			issuer_code String,
+			recipient_code String,
+			recipient_name String,
+			warning_ids Array(String),
+			revisions Array(UInt32),
+			path String,
+			issued_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(issued_at)
+		ORDER BY notice_id`,
+		// The outbox acknowledgements: a warning revision delivered on a channel (kafka, or
+		// webhook:<name>) is not delivered again.
+		`CREATE TABLE IF NOT EXISTS deliveries (
+			channel String,
+			warning_id String,
+			revision UInt32,
+			attempts UInt32,
+			delivered_at DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(delivered_at)
+		ORDER BY (channel, warning_id, revision)`,
+		`CREATE TABLE IF NOT EXISTS detector_runs (
+			detector {enum},
+			as_of DateTime('Asia/Shanghai'),
+			started_at DateTime('Asia/Shanghai'),
+			finished_at DateTime('Asia/Shanghai'),
+			found UInt32,
+			opened UInt32,
+			updated UInt32,
+			closed UInt32,
+			error String
+		) ENGINE = MergeTree
+		ORDER BY (detector, started_at)`,
+	}},
 }
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

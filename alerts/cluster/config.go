@@ -1,0 +1,103 @@
+package cluster
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config holds the detector's parameters. The zero value of each field means its documented
+// default.
+type Config struct {
+	// HistoryWeeks is the length of the history the expected counts are estimated from: whole
+	// days ending before the guard (the longest window), so that the window under test never
+	// feeds its own expectation. Default 8.
+	HistoryWeeks int
+	// Windows are the lengths of the time windows searched, all ending at `now`; each must be
+	// a whole number of hours. Default 6 h, 12 h, 24 h, 48 h, 72 h.
+	Windows []time.Duration
+	// FalseWarningRate is the designed rate of false warnings per 1,000 area-weeks. The
+	// detector turns it into Alpha for each run: Alpha = FalseWarningRate/1000 × areas / 168,
+	// the probability, summed over all tests of the run, that one hour of data on a quiet
+	// stream makes a test cross its threshold. Default 0.5 (the aim is below 1).
+	FalseWarningRate float64
+	// Alpha, when positive, overrides the level derived from FalseWarningRate: the
+	// family-wise probability of a false onset per hour of data over all (zone × window ×
+	// category) tests of one run.
+	Alpha float64
+	// NeighbourRadiusKm is the radius of the multi-county zones: each area with the areas
+	// whose points lie within this distance (region.Neighbours, which falls back to the
+	// siblings of a county without coordinates). Default 30.
+	NeighbourRadiusKm float64
+	// MaxNeighbours caps a multi-county zone at the nearest areas, so that a zone stays a
+	// compact place a bureau can act on. Default 6; negative: counties alone, no multi-county
+	// zones.
+	MaxNeighbours int
+	// MinCount is the least number of distinct reporters in a window for a signal. Default 3.
+	MinCount int
+}
+
+// Defaults of Config.
+const (
+	DefaultHistoryWeeks      = 8
+	DefaultFalseWarningRate  = 0.5
+	DefaultNeighbourRadiusKm = 30
+	DefaultMaxNeighbours     = 6
+	DefaultMinCount          = 3
+)
+
+// DefaultWindows are the default window lengths.
+var DefaultWindows = []time.Duration{6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 72 * time.Hour}
+
+// resolve fills in the defaults and checks the values.
+func (c Config) resolve() (Config, error) {
+	if c.HistoryWeeks == 0 {
+		c.HistoryWeeks = DefaultHistoryWeeks
+	}
+	if c.HistoryWeeks < 1 || c.HistoryWeeks > 104 {
+		return c, fmt.Errorf("cluster: history of %d weeks, want 1–104", c.HistoryWeeks)
+	}
+	if len(c.Windows) == 0 {
+		c.Windows = DefaultWindows
+	}
+	c.Windows = append([]time.Duration(nil), c.Windows...)
+	for _, w := range c.Windows {
+		if w < time.Hour || w%time.Hour != 0 || w > 14*24*time.Hour {
+			return c, fmt.Errorf("cluster: window %s is not a whole number of hours between 1 h and 14 days", w)
+		}
+	}
+	if c.FalseWarningRate == 0 {
+		c.FalseWarningRate = DefaultFalseWarningRate
+	}
+	if c.FalseWarningRate < 0 || c.Alpha < 0 || c.Alpha >= 1 {
+		return c, fmt.Errorf("cluster: false-warning rate %g and alpha %g must be positive (alpha below 1)", c.FalseWarningRate, c.Alpha)
+	}
+	if c.NeighbourRadiusKm == 0 {
+		c.NeighbourRadiusKm = DefaultNeighbourRadiusKm
+	}
+	if c.NeighbourRadiusKm < 0 {
+		return c, fmt.Errorf("cluster: neighbour radius %g km is negative", c.NeighbourRadiusKm)
+	}
+	if c.MaxNeighbours == 0 {
+		c.MaxNeighbours = DefaultMaxNeighbours
+	}
+	if c.MinCount == 0 {
+		c.MinCount = DefaultMinCount
+	}
+	if c.MinCount < 1 {
+		return c, fmt.Errorf("cluster: min count %d, want at least 1", c.MinCount)
+	}
+	return c, nil
+}
+
+// AlphaFor returns the family-wise level per hour of data that the configuration gives a run
+// over `areas` areas: Alpha when set, else FalseWarningRate/1000 × areas / 168.
+func (c Config) AlphaFor(areas int) float64 {
+	if c.Alpha > 0 {
+		return c.Alpha
+	}
+	rate := c.FalseWarningRate
+	if rate == 0 {
+		rate = DefaultFalseWarningRate
+	}
+	return rate / 1000 * float64(areas) / 168
+}

@@ -1,0 +1,280 @@
+package alerts
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ecowatch/ecowatch/alerts/notice"
+	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/org"
+	"github.com/ecowatch/ecowatch/region"
+	"github.com/ecowatch/ecowatch/store"
+)
+
+// NoticeStore is what writing notices needs of the store.
+type NoticeStore interface {
+	NoticeExists(ctx context.Context, id string) (bool, error)
+	NextNoticeSerial(ctx context.Context, issuer, kind string, year int) (int, error)
+	SaveNotice(ctx context.Context, n store.NoticeRecord) error
+}
+
+// Notices writes the notices that warning changes call for, into Dir/notices/<date>/.
+type Notices struct {
+	Store   NoticeStore
+	Orgs    *org.Directory
+	Regions *region.Table
+	Dir     string
+}
+
+// entry is one recipient of one warning revision.
+type entry struct {
+	w         store.WarningRow
+	recipient contract.Recipient
+}
+
+// Write issues the notices for the changes, once each: a notice already issued (same kind,
+// recipient and warning revisions) is not written again. Reminders (催办) to one recipient are
+// gathered into one notice per run; supervision and warning notices are one per warning.
+func (n *Notices) Write(ctx context.Context, ch Changes, at time.Time) ([]store.NoticeRecord, error) {
+	var entries []entry
+	for _, w := range ch.Opened {
+		for _, r := range w.Recipients {
+			entries = append(entries, entry{w, r})
+		}
+	}
+	// An update calls for notices when it escalates: new recipients are told (an overdue case
+	// escalated to the level above notifies that level, not again the bureau already reminded);
+	// a higher level with the same recipients tells them all.
+	for _, w := range ch.Updated {
+		prev := ch.Previous[w.WarningID]
+		var added []contract.Recipient
+		for _, r := range w.Recipients {
+			if !slices.Contains(prev.Recipients, r) {
+				added = append(added, r)
+			}
+		}
+		if len(added) == 0 && w.Level < prev.Level {
+			added = w.Recipients
+		}
+		for _, r := range added {
+			entries = append(entries, entry{w, r})
+		}
+	}
+	groups := map[string][]entry{}
+	var keys []string
+	for _, e := range entries {
+		key := e.w.Kind + "|" + e.recipient.Role + ":" + e.recipient.OrgCode
+		if e.w.Kind != contract.WarningOverdue {
+			key += "|" + e.w.WarningID
+		}
+		if _, ok := groups[key]; !ok {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], e)
+	}
+	sort.Strings(keys)
+	var written []store.NoticeRecord
+	for _, k := range keys {
+		rec, err := n.issue(ctx, groups[k], at)
+		if err != nil {
+			return written, err
+		}
+		if rec != nil {
+			written = append(written, *rec)
+		}
+	}
+	return written, nil
+}
+
+func (n *Notices) issue(ctx context.Context, group []entry, at time.Time) (*store.NoticeRecord, error) {
+	first := group[0]
+	recipient := first.recipient
+	var ids []string
+	var revs []uint32
+	for _, e := range group {
+		ids = append(ids, e.w.WarningID)
+		revs = append(revs, e.w.Revision)
+	}
+	idKey := fmt.Sprintf("%s|%s:%s|%v|%v", first.w.Kind, recipient.Role, recipient.OrgCode, ids, revs)
+	sum := sha256.Sum256([]byte(idKey))
+	noticeID := "N-" + hex.EncodeToString(sum[:8])
+	exists, err := n.Store.NoticeExists(ctx, noticeID)
+	if err != nil || exists {
+		return nil, err
+	}
+	var facts Facts
+	if err := json.Unmarshal([]byte(first.w.Facts), &facts); err != nil {
+		return nil, fmt.Errorf("alerts: facts of warning %s: %w", first.w.WarningID, err)
+	}
+	issuer := n.issuer(first.w.Kind, recipient)
+	kind, char := noticeKind(first.w.Kind)
+	day := at.In(calendar.Shanghai)
+	serial, err := n.Store.NextNoticeSerial(ctx, issuer.Code, first.w.Kind, day.Year())
+	if err != nil {
+		return nil, err
+	}
+	number := fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(issuer.Code), char, day.Year(), serial)
+	doc := &notice.Notice{
+		Kind: kind, Number: number, Issuer: issuer.Name, Recipient: recipient.OrgName,
+		Subject: "关于" + facts.Subject + "的" + kind, Opening: facts.Summary, Requirement: facts.Requirement,
+		ReplyBy: facts.ReplyBy, Basis: facts.Basis, Date: day, WarningIDs: ids,
+		Contact: issuer.Name + " 生态环境举报热线（12369）工作机构",
+	}
+	if first.w.Kind == contract.WarningCluster || first.w.Kind == contract.WarningWatershed || first.w.Kind == contract.WarningEmergency {
+		doc.Level = first.w.Level
+	}
+	for _, it := range facts.Items {
+		doc.Items = append(doc.Items, notice.Item{Label: it.Label, Value: it.Value})
+	}
+	for _, e := range group {
+		var f Facts
+		if err := json.Unmarshal([]byte(e.w.Facts), &f); err != nil {
+			return nil, fmt.Errorf("alerts: facts of warning %s: %w", e.w.WarningID, err)
+		}
+		for _, c := range f.Cases {
+			doc.Cases = append(doc.Cases, notice.Case(c))
+		}
+		if f.ReplyBy.Before(doc.ReplyBy) {
+			doc.ReplyBy = f.ReplyBy
+		}
+	}
+	if len(group) > 1 {
+		doc.Opening = fmt.Sprintf("经联网平台核查，截至%s，你单位有 %d 件举报件超过规定办理期限，详见下表。", day.Format("2006年1月2日15时"), len(doc.Cases))
+	}
+	for _, r := range first.w.Recipients {
+		if r != recipient {
+			doc.Copy = append(doc.Copy, r.OrgName)
+		}
+	}
+
+	dir := filepath.Join(n.Dir, "notices", day.Format("2006-01-02"))
+	base := fmt.Sprintf("%s-%s-%s", noticeFileKind(first.w.Kind), recipient.OrgCode, noticeID[2:10])
+	var html, md bytes.Buffer
+	if err := doc.WriteHTML(&html); err != nil {
+		return nil, err
+	}
+	if err := doc.WriteMarkdown(&md); err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{base + ".html": html.Bytes(), base + ".md": md.Bytes()}
+	for _, e := range group {
+		msg, err := json.MarshalIndent(e.w.Warning, "", "  ")
+		if err != nil {
+			return nil, fmt.Errorf("alerts: encoding warning %s: %w", e.w.WarningID, err)
+		}
+		files[fmt.Sprintf("%s.%s-r%d.json", base, e.w.WarningID, e.w.Revision)] = msg
+	}
+	for name, data := range files {
+		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
+			return nil, err
+		}
+	}
+	rec := store.NoticeRecord{
+		NoticeID: noticeID, Kind: first.w.Kind, Number: number, IssuerCode: issuer.Code,
+		RecipientCode: recipient.OrgCode, RecipientName: recipient.OrgName, WarningIDs: ids, Revisions: revs,
+		Path: filepath.Join(dir, base+".html"), IssuedAt: at,
+	}
+	if err := n.Store.SaveNotice(ctx, rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// issuer is the organ that issues a notice to recipient. A reminder or a warning comes from
+// the level above the recipient; a 督办 suggestion is put to the supervising bureau by its own
+// 12369 office (the department that carries out the hotline work), as is anything addressed to
+// the ministry itself; basin bureaus are written to by the ministry.
+func (n *Notices) issuer(kind string, recipient contract.Recipient) org.Org {
+	switch {
+	case recipient.Role == org.RoleBasinBureau:
+		return org.Ministry()
+	case kind == contract.WarningRepeat || kind == contract.WarningProcedure || recipient.OrgCode == org.MinistryCode:
+		o := n.Orgs.Bureau(recipient.OrgCode)
+		o.Name += "（承担生态环境举报热线工作的部门）"
+		return o
+	}
+	return n.Orgs.Above(recipient.OrgCode)
+}
+
+func noticeKind(kind string) (name, char string) {
+	switch kind {
+	case contract.WarningOverdue:
+		return notice.KindReminder, "催"
+	case contract.WarningRepeat, contract.WarningProcedure:
+		return notice.KindSupervisionSuggestion, "督"
+	}
+	return notice.KindWarning, "预"
+}
+
+func noticeFileKind(kind string) string {
+	switch kind {
+	case contract.WarningOverdue:
+		return "催办"
+	case contract.WarningRepeat, contract.WarningProcedure:
+		return "督办"
+	}
+	return "预警"
+}
+
+// provinceAbbr are the one-character abbreviations used in official document numbers.
+var provinceAbbr = map[string]string{
+	"11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑",
+	"31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫",
+	"42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "黔",
+	"53": "云", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新",
+}
+
+// abbreviation of an issuing organ for its document numbers: the province's character for a
+// province, the first character of the place name below it.
+func (n *Notices) abbreviation(code string) string {
+	if code == org.MinistryCode {
+		return ""
+	}
+	d, ok := n.Regions.Lookup(code)
+	if !ok {
+		return ""
+	}
+	if d.Level == region.Province {
+		return provinceAbbr[code[:2]]
+	}
+	r := []rune(strings.TrimSuffix(d.Name, "市"))
+	if len(r) == 0 {
+		return ""
+	}
+	return string(r[0])
+}
+
+// writeFileAtomic writes data to a temporary file in the same folder and renames it into place,
+// so that a reader — or a full disk — never leaves a half-written notice.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("alerts: creating %s: %w", filepath.Dir(path), err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("alerts: writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("alerts: writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("alerts: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("alerts: writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/internal/testenv"
+	"github.com/ecowatch/ecowatch/org"
+	"github.com/ecowatch/ecowatch/region"
+	"github.com/ecowatch/ecowatch/simulate"
+)
+
+// kafkaSink produces the simulator's stream to the test's topics and keeps the reporter
+// identities it carried, so that outputs can be searched for them.
+type kafkaSink struct {
+	t          testing.TB
+	env        *testenv.Env
+	identities map[string]bool
+}
+
+func (s *kafkaSink) Write(_ context.Context, msgs []simulate.Message) error {
+	var reports, events []kafka.Message
+	for _, m := range msgs {
+		km := kafka.Message{Key: []byte(m.Key), Value: m.Value}
+		if m.Topic == simulate.TopicReports {
+			var r contract.Report
+			if json.Unmarshal(m.Value, &r) == nil && r.Reporter != nil {
+				for _, id := range []string{r.Reporter.Phone, r.Reporter.IDNumber, r.Reporter.Email} {
+					if len(id) >= 6 {
+						s.identities[id] = true
+					}
+				}
+			}
+			reports = append(reports, km)
+		} else {
+			events = append(events, km)
+		}
+	}
+	if len(reports) > 0 {
+		s.env.Produce(s.t, s.env.Config.Kafka.TopicReports, reports...)
+	}
+	if len(events) > 0 {
+		s.env.Produce(s.t, s.env.Config.Kafka.TopicEvents, events...)
+	}
+	return nil
+}
+
+// simulateAndIngest streams a simulated period through Kafka into the test's database.
+func simulateAndIngest(t *testing.T, env *testenv.Env, cfg simulate.Config) (*simulate.Truth, map[string]bool) {
+	t.Helper()
+	sink := &kafkaSink{t: t, env: env, identities: map[string]bool{}}
+	truth, err := simulate.Run(context.Background(), cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := runIngest(t, env, 5000)
+	if st.Reports != truth.Totals.Reports || st.DeadLetters != truth.Malformed {
+		t.Fatalf("ingested %d reports, %d dead letters; simulated %d reports, %d malformed", st.Reports, st.DeadLetters, truth.Totals.Reports, truth.Malformed)
+	}
+	return truth, sink.identities
+}
+
+func TestPlantedLateCasesAreRemindedExactlyOnce(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, calendar.Shanghai)
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 4, 0), Scope: "440000", ReportsPerYear: 9000, Seed: 11}
+	truth, identities := simulateAndIngest(t, env, cfg)
+
+	regions := region.Default()
+	cd := &alerts.CaseDetectors{
+		Store: env.Store, Regions: regions, Calendar: calendar.Default(),
+		Notices: &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: env.Config.OutDir},
+		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	// Replay the period as a daily schedule would have run it, then once more at the end.
+	ctx := context.Background()
+	for at := from.AddDate(0, 0, 1); at.Before(cfg.To); at = at.AddDate(0, 0, 1) {
+		if _, err := cd.Run(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cd.Run(ctx, cfg.To); err != nil {
+		t.Fatal(err)
+	}
+
+	want := map[string]bool{} // report/step of every planted missed deadline
+	for _, lc := range truth.LateCases {
+		switch lc.Deadline {
+		case simulate.DeadlineAccept, simulate.DeadlineAssign, simulate.DeadlineClose:
+			want[lc.ReportID+"/"+lc.Deadline] = true
+		}
+	}
+	if len(want) < 20 {
+		t.Fatalf("the simulation planted only %d missed deadlines; the test needs more", len(want))
+	}
+	ws, err := env.Store.CurrentWarnings(ctx, contract.WarningOverdue, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, w := range ws {
+		key := strings.TrimPrefix(w.Situation, "overdue/")
+		if got[key] {
+			t.Errorf("two warnings for %s", key)
+		}
+		got[key] = true
+		if !want[key] {
+			t.Errorf("reminder for %s, which the simulator planted on time", key)
+		}
+	}
+	for key := range want {
+		if !got[key] {
+			t.Errorf("planted missed deadline %s was never reminded", key)
+		}
+	}
+	// Opened once: no warning was ever opened twice, and each recipient got one notice for it.
+	if n := count(t, env, "SELECT count() FROM warnings WHERE kind = 'overdue' AND status = 'open'"); n != uint64(len(got)) {
+		t.Errorf("%d openings for %d overdue situations", n, len(got))
+	}
+	if n := count(t, env, `SELECT count() FROM (SELECT w, recipient_code, count() AS c FROM notices ARRAY JOIN warning_ids AS w
+		WHERE kind = 'overdue' GROUP BY w, recipient_code HAVING c > 1)`); n != 0 {
+		t.Errorf("%d (warning, recipient) pairs got more than one reminder", n)
+	}
+	// Cases done late are closed warnings by the end; cases still overdue stay open.
+	stillOpen := 0
+	for _, lc := range truth.LateCases {
+		if lc.Done == nil && want[lc.ReportID+"/"+lc.Deadline] {
+			stillOpen++
+		}
+	}
+	if n := count(t, env, "SELECT count() FROM ("+`SELECT warning_id, argMax(status, revision) AS s FROM warnings WHERE kind = 'overdue' GROUP BY warning_id`+") WHERE s != 'closed'"); n != uint64(stillOpen) {
+		t.Errorf("%d overdue warnings open at the end, want %d (planted deadlines still not done)", n, stillOpen)
+	}
+
+	// The notices exist as HTML and Markdown and carry no reporter identity.
+	var files []string
+	filepath.Walk(filepath.Join(env.Config.OutDir, "notices"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("no notice files written")
+	}
+	html, md := 0, 0
+	for _, f := range files {
+		switch filepath.Ext(f) {
+		case ".html":
+			html++
+		case ".md":
+			md++
+		}
+	}
+	if html == 0 || html != md {
+		t.Fatalf("%d HTML and %d Markdown notices", html, md)
+	}
+	t.Logf("%d planted missed deadlines reminded; %d notice files", len(want), len(files))
+	assertNoIdentityInFiles(t, identities, files)
+}
+
+// assertNoIdentityInFiles checks that none of the reporters' phones, ID numbers and e-mail
+// addresses appears in any of the files.
+func assertNoIdentityInFiles(t *testing.T, identities map[string]bool, files []string) {
+	t.Helper()
+	if len(identities) < 100 {
+		t.Fatalf("only %d identities to search for", len(identities))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		for id := range identities {
+			if strings.Contains(text, id) {
+				t.Errorf("%s contains a reporter identity", f)
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ecowatch/ecowatch/contract"
+)
+
+// WarningRow is one revision of a warning as stored.
+type WarningRow struct {
+	contract.Warning
+	Situation string // the detector's stable key of the situation
+	Facts     string // JSON of the kind-specific facts a notice shows
+	OpenedAt  time.Time
+}
+
+const warningColumns = `warning_id, revision, situation, kind, status, level, title, region_codes, basin,
+	recipient_codes, recipient_names, recipient_roles, window_from, window_to,
+	observed, expected, baseline, statistic, p_value, score, reporters, report_ids, facts, opened_at, issued_at`
+
+// latestWarnings selects the current revision of every warning.
+const latestWarnings = `SELECT ` + warningColumns + ` FROM warnings
+	WHERE (warning_id, revision) IN (SELECT warning_id, max(revision) FROM warnings GROUP BY warning_id)`
+
+// SaveWarnings writes warning revisions.
+func (s *Store) SaveWarnings(ctx context.Context, rows []WarningRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO warnings ("+warningColumns+")")
+	if err != nil {
+		return fmt.Errorf("store: preparing warnings insert: %w", err)
+	}
+	defer batch.Abort()
+	for _, w := range rows {
+		var codes, names, roles []string
+		for _, r := range w.Recipients {
+			codes, names, roles = append(codes, r.OrgCode), append(names, r.OrgName), append(roles, r.Role)
+		}
+		err := batch.Append(w.WarningID, w.Revision, w.Situation, w.Kind, w.Status, uint8(w.Level), w.Title,
+			nonNil(w.RegionCodes), w.Basin, nonNil(codes), nonNil(names), nonNil(roles),
+			w.Window.From.Time, w.Window.To.Time, w.Evidence.Observed, w.Evidence.Expected, w.Evidence.Baseline,
+			w.Evidence.Statistic, w.Evidence.PValue, w.Evidence.Score, uint32(w.Evidence.Reporters),
+			nonNil(w.ReportIDs), w.Facts, w.OpenedAt, w.IssuedAt.Time)
+		if err != nil {
+			return fmt.Errorf("store: warning %s: %w", w.WarningID, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("store: writing %d warning revisions: %w", len(rows), err)
+	}
+	return nil
+}
+
+// CurrentWarnings returns the current revision of the warnings of kind whose status is not
+// closed (all statuses when includeClosed).
+func (s *Store) CurrentWarnings(ctx context.Context, kind string, includeClosed bool) ([]WarningRow, error) {
+	q := latestWarnings + ` AND kind = ?`
+	if !includeClosed {
+		q += ` AND status != 'closed'`
+	}
+	return s.queryWarnings(ctx, q+` ORDER BY warning_id`, kind)
+}
+
+// AllWarnings returns the current revision of every warning (for listings and dashboards).
+func (s *Store) AllWarnings(ctx context.Context) ([]WarningRow, error) {
+	return s.queryWarnings(ctx, latestWarnings+` ORDER BY issued_at, warning_id`)
+}
+
+// Undelivered returns the warning revisions not yet acknowledged on channel, oldest first:
+// the outbox of warnings.v1 and webhook delivery.
+func (s *Store) Undelivered(ctx context.Context, channel string) ([]WarningRow, error) {
+	return s.queryWarnings(ctx, `SELECT `+warningColumns+` FROM warnings
+		WHERE (warning_id, revision) NOT IN (SELECT warning_id, revision FROM deliveries WHERE channel = ?)
+		ORDER BY issued_at, warning_id, revision`, channel)
+}
+
+// MarkDelivered acknowledges warning revisions on channel.
+func (s *Store) MarkDelivered(ctx context.Context, channel string, rows []WarningRow, attempts int) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO deliveries (channel, warning_id, revision, attempts, delivered_at)")
+	if err != nil {
+		return fmt.Errorf("store: preparing deliveries insert: %w", err)
+	}
+	defer batch.Abort()
+	now := time.Now()
+	for _, w := range rows {
+		if err := batch.Append(channel, w.WarningID, w.Revision, uint32(attempts), now); err != nil {
+			return fmt.Errorf("store: delivery of %s: %w", w.WarningID, err)
+		}
+	}
+	return batch.Send()
+}
+
+func (s *Store) queryWarnings(ctx context.Context, q string, args ...any) ([]WarningRow, error) {
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: reading warnings: %w", err)
+	}
+	defer rows.Close()
+	var out []WarningRow
+	for rows.Next() {
+		var w WarningRow
+		var level uint8
+		var reporters uint32
+		var codes, names, roles []string
+		var from, to, issued time.Time
+		err := rows.Scan(&w.WarningID, &w.Revision, &w.Situation, &w.Kind, &w.Status, &level, &w.Title,
+			&w.RegionCodes, &w.Basin, &codes, &names, &roles, &from, &to,
+			&w.Evidence.Observed, &w.Evidence.Expected, &w.Evidence.Baseline, &w.Evidence.Statistic,
+			&w.Evidence.PValue, &w.Evidence.Score, &reporters, &w.ReportIDs, &w.Facts, &w.OpenedAt, &issued)
+		if err != nil {
+			return nil, fmt.Errorf("store: reading warnings: %w", err)
+		}
+		w.Schema = contract.SchemaWarnings
+		w.Level = int(level)
+		w.Evidence.Reporters = int(reporters)
+		w.Window = contract.Window{From: contract.NewTime(from), To: contract.NewTime(to)}
+		w.IssuedAt = contract.NewTime(issued)
+		for i := range codes {
+			w.Recipients = append(w.Recipients, contract.Recipient{OrgCode: codes[i], OrgName: names[i], Role: roles[i]})
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// NoticeRecord is one notice written to the output folder.
+type NoticeRecord struct {
+	NoticeID, Kind, Number, IssuerCode, RecipientCode, RecipientName, Path string
+	WarningIDs                                                             []string
+	Revisions                                                              []uint32
+	IssuedAt                                                               time.Time
+}
+
+// NoticeExists reports whether a notice with this id was already issued.
+func (s *Store) NoticeExists(ctx context.Context, id string) (bool, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM notices WHERE notice_id = ?", id).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: notices: %w", err)
+	}
+	return n > 0, nil
+}
+
+// NextNoticeSerial is the next serial number of an issuer's notices of kind in a year.
+func (s *Store) NextNoticeSerial(ctx context.Context, issuer, kind string, year int) (int, error) {
+	var n uint64
+	err := s.conn.QueryRow(ctx, "SELECT uniqExact(notice_id) FROM notices WHERE issuer_code = ? AND kind = ? AND toYear(issued_at) = ?",
+		issuer, kind, uint16(year)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: notices: %w", err)
+	}
+	return int(n) + 1, nil
+}
+
+// SaveNotice records an issued notice.
+func (s *Store) SaveNotice(ctx context.Context, n NoticeRecord) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO notices (notice_id, kind, number, issuer_code, recipient_code, recipient_name, warning_ids, revisions, path, issued_at)")
+	if err != nil {
+		return fmt.Errorf("store: preparing notices insert: %w", err)
+	}
+	defer batch.Abort()
+	if err := batch.Append(n.NoticeID, n.Kind, n.Number, n.IssuerCode, n.RecipientCode, n.RecipientName,
+		nonNil(n.WarningIDs), n.Revisions, n.Path, n.IssuedAt); err != nil {
+		return fmt.Errorf("store: notice %s: %w", n.NoticeID, err)
+	}
+	return batch.Send()
+}
+
+// DetectorRun is the record of one detector cycle.
+type DetectorRun struct {
+	Detector                       string
+	AsOf, Started, Finished        time.Time
+	Found, Opened, Updated, Closed int
+	Error                          string
+}
+
+// SaveDetectorRun records a detector cycle.
+func (s *Store) SaveDetectorRun(ctx context.Context, r DetectorRun) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO detector_runs (detector, as_of, started_at, finished_at, found, opened, updated, closed, error)")
+	if err != nil {
+		return fmt.Errorf("store: preparing detector_runs insert: %w", err)
+	}
+	defer batch.Abort()
+	if err := batch.Append(r.Detector, r.AsOf, r.Started, r.Finished, uint32(r.Found), uint32(r.Opened), uint32(r.Updated), uint32(r.Closed), r.Error); err != nil {
+		return fmt.Errorf("store: detector run: %w", err)
+	}
+	return batch.Send()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
