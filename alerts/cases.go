@@ -30,6 +30,9 @@ type CaseDetectors struct {
 	Notices     *Notices
 	Overdue     OverdueConfig
 	Supervision SupervisionConfig
+	// SaveStates writes case_states, case_deadlines and merge_suggestions as of the run
+	// (a backtest saves them at its last step only).
+	SaveStates bool
 	// History is how far back reports are loaded. Default 400 days: every deadline of the
 	// regulations (60 + 30 days, reviews 30 + 30 days) ends well inside it.
 	History time.Duration
@@ -67,6 +70,16 @@ func (cd *CaseDetectors) Run(ctx context.Context, asOf time.Time) ([]RunResult, 
 		}, c.Events, asOf)
 	}
 	d := describer{orgs: org.New(cd.Regions), regions: cd.Regions}
+	if cd.SaveStates {
+		matters := matterIDs(cases, states)
+		rows, deadlines := caseRows(cases, states, matters, asOf)
+		if err := cd.Store.SaveCaseStates(ctx, rows, deadlines); err != nil {
+			return nil, err
+		}
+		if err := cd.Store.SaveMergeSuggestions(ctx, mergeSuggestions(d, cases, states, matters, asOf)); err != nil {
+			return nil, err
+		}
+	}
 	runs := []struct {
 		name     string
 		kinds    []string

@@ -241,6 +241,64 @@ var migrations = []migration{
 		) ENGINE = MergeTree
 		ORDER BY (detector, started_at)`,
 	}},
+	{4, "case states, deadlines and merge suggestions", []string{
+		// The state of every case as evaluated by the last detector run (as_of); matter_id is
+		// the case a report was merged into (itself when not merged), so that matters and
+		// reports can both be counted.
+		`CREATE TABLE IF NOT EXISTS case_states (
+			report_id String,
+			as_of DateTime('Asia/Shanghai'),
+			kind {enum},
+			channel {enum},
+			received_at DateTime('Asia/Shanghai'),
+			region_code String,
+			category {enum},
+			stage {enum},
+			responsible_org String,
+			matter_id String,
+			merged_into String,
+			finding {enum},
+			closed_at DateTime('Asia/Shanghai'),
+			rejected_at DateTime('Asia/Shanghai'),
+			overdue_steps Array(String),
+			violations Array(String),
+			anomalies Array(String)
+		) ENGINE = ReplacingMergeTree(as_of)
+		ORDER BY report_id`,
+		// Every due date of every case with the rule that produced it. done_at and the other
+		// times are 1970-01-01 08:00 (epoch 0) when absent. The state at any time T follows
+		// from the columns: overdue at T when start_at <= T, due_at < T and (done_at = epoch 0
+		// or done_at > T).
+		`CREATE TABLE IF NOT EXISTS case_deadlines (
+			report_id String,
+			step {enum},
+			org String,
+			start_at DateTime('Asia/Shanghai'),
+			due_at DateTime('Asia/Shanghai'),
+			done_at DateTime('Asia/Shanghai'),
+			status {enum},
+			extension_days UInt16,
+			paused_days UInt16,
+			rule_article String,
+			rule_text String,
+			as_of DateTime('Asia/Shanghai')
+		) ENGINE = ReplacingMergeTree(as_of)
+		ORDER BY (report_id, step)`,
+		// Likely duplicates (12369 Art. 9(4)) suggested to staff for merging, with the reason.
+		`CREATE TABLE IF NOT EXISTS merge_suggestions (
+			group_id String,
+			as_of DateTime('Asia/Shanghai'),
+			reason String,
+			report_ids Array(String),
+			target_key String,
+			category {enum},
+			region_code String,
+			first_at DateTime('Asia/Shanghai'),
+			last_at DateTime('Asia/Shanghai'),
+			merged UInt8
+		) ENGINE = ReplacingMergeTree(as_of)
+		ORDER BY group_id`,
+	}},
 }
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -62,6 +62,7 @@ func runAlertsRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	cd.SaveStates = true
 	results, err := cd.Run(ctx, asOf)
 	if err != nil {
 		return err
@@ -100,6 +101,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	totals := map[string][3]int{}
 	notices := 0
 	for t := t1; !t.After(t2); t = t.Add(*step) {
+		cd.SaveStates = t.Add(*step).After(t2) // the case tables are written at the last step only
 		results, err := cd.Run(ctx, t)
 		if err != nil {
 			return err

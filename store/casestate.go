@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CaseState is one row of case_states.
+type CaseState struct {
+	ReportID, Kind, Channel, RegionCode, Category, Stage, ResponsibleOrg string
+	MatterID, MergedInto, Finding                                        string
+	ReceivedAt, ClosedAt, RejectedAt, AsOf                               time.Time
+	OverdueSteps, Violations, Anomalies                                  []string
+}
+
+// CaseDeadline is one row of case_deadlines.
+type CaseDeadline struct {
+	ReportID, Step, Org, Status, RuleArticle, RuleText string
+	Start, Due, Done, AsOf                             time.Time
+	ExtensionDays, PausedDays                          int
+}
+
+// MergeSuggestion is one group of likely duplicates.
+type MergeSuggestion struct {
+	GroupID, Reason, TargetKey, Category, RegionCode string
+	ReportIDs                                        []string
+	First, Last, AsOf                                time.Time
+	Merged                                           bool
+}
+
+// epoch stands for an absent time in DateTime columns (which cannot hold Go's zero time).
+var epoch = time.Unix(0, 0)
+
+func orEpoch(t time.Time) time.Time {
+	if t.IsZero() {
+		return epoch
+	}
+	return t
+}
+
+// SaveCaseStates writes case states and their deadlines.
+func (s *Store) SaveCaseStates(ctx context.Context, states []CaseState, deadlines []CaseDeadline) error {
+	if len(states) > 0 {
+		batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO case_states (report_id, as_of, kind, channel, received_at,
+			region_code, category, stage, responsible_org, matter_id, merged_into, finding, closed_at, rejected_at,
+			overdue_steps, violations, anomalies)`)
+		if err != nil {
+			return fmt.Errorf("store: preparing case_states insert: %w", err)
+		}
+		for _, c := range states {
+			if err := batch.Append(c.ReportID, c.AsOf, c.Kind, c.Channel, orEpoch(c.ReceivedAt), c.RegionCode, c.Category,
+				c.Stage, c.ResponsibleOrg, c.MatterID, c.MergedInto, c.Finding, orEpoch(c.ClosedAt), orEpoch(c.RejectedAt),
+				nonNil(c.OverdueSteps), nonNil(c.Violations), nonNil(c.Anomalies)); err != nil {
+				batch.Abort()
+				return fmt.Errorf("store: case state %s: %w", c.ReportID, err)
+			}
+		}
+		if err := batch.Send(); err != nil {
+			return fmt.Errorf("store: writing %d case states: %w", len(states), err)
+		}
+	}
+	if len(deadlines) == 0 {
+		return nil
+	}
+	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO case_deadlines (report_id, step, org, start_at, due_at, done_at,
+		status, extension_days, paused_days, rule_article, rule_text, as_of)`)
+	if err != nil {
+		return fmt.Errorf("store: preparing case_deadlines insert: %w", err)
+	}
+	for _, d := range deadlines {
+		if err := batch.Append(d.ReportID, d.Step, d.Org, orEpoch(d.Start), orEpoch(d.Due), orEpoch(d.Done), d.Status,
+			uint16(d.ExtensionDays), uint16(d.PausedDays), d.RuleArticle, d.RuleText, d.AsOf); err != nil {
+			batch.Abort()
+			return fmt.Errorf("store: deadline %s/%s: %w", d.ReportID, d.Step, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("store: writing %d deadlines: %w", len(deadlines), err)
+	}
+	return nil
+}
+
+// SaveMergeSuggestions writes groups of likely duplicates.
+func (s *Store) SaveMergeSuggestions(ctx context.Context, groups []MergeSuggestion) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO merge_suggestions (group_id, as_of, reason, report_ids, target_key,
+		category, region_code, first_at, last_at, merged)`)
+	if err != nil {
+		return fmt.Errorf("store: preparing merge_suggestions insert: %w", err)
+	}
+	for _, g := range groups {
+		merged := uint8(0)
+		if g.Merged {
+			merged = 1
+		}
+		if err := batch.Append(g.GroupID, g.AsOf, g.Reason, nonNil(g.ReportIDs), g.TargetKey, g.Category, g.RegionCode,
+			orEpoch(g.First), orEpoch(g.Last), merged); err != nil {
+			batch.Abort()
+			return fmt.Errorf("store: merge suggestion %s: %w", g.GroupID, err)
+		}
+	}
+	return batch.Send()
+}
