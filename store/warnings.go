@@ -198,3 +198,12 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// UndeliveredTo is Undelivered restricted to the warning revisions addressed to one
+// organisation (a webhook channel delivers only what its organisation receives).
+func (s *Store) UndeliveredTo(ctx context.Context, channel, orgCode string) ([]WarningRow, error) {
+	return s.queryWarnings(ctx, `SELECT `+warningColumns+` FROM warnings
+		WHERE has(recipient_codes, ?)
+		AND (warning_id, revision) NOT IN (SELECT warning_id, revision FROM deliveries WHERE channel = ?)
+		ORDER BY issued_at, warning_id, revision`, orgCode, channel)
+}

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
@@ -44,6 +47,33 @@ func (e *env) caseDetectors(ctx context.Context) (*alerts.CaseDetectors, *store.
 	}, s, nil
 }
 
+// earlyWarning assembles the cluster, watershed and emergency detectors over a store.
+func (e *env) earlyWarning(s *store.Store) (*alerts.EarlyWarning, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	regions := region.Default()
+	ew := &alerts.EarlyWarning{
+		Store: s, Regions: regions, Basins: basin.Default(), Calendar: calendar.Default(), Log: e.log,
+		Notices: &alerts.Notices{Store: s, Orgs: org.New(regions), Regions: regions, Dir: cfg.OutDir},
+	}
+	return ew, ew.Prepare()
+}
+
+// runEarly runs the three early-warning detectors.
+func runEarly(ctx context.Context, ew *alerts.EarlyWarning, asOf time.Time) ([]alerts.RunResult, error) {
+	var out []alerts.RunResult
+	for _, run := range []func(context.Context, time.Time) (alerts.RunResult, error){ew.RunEmergency, ew.RunCluster, ew.RunWatershed} {
+		r, err := run(ctx, asOf)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 func runAlertsRun(ctx context.Context, e *env, args []string) error {
 	fs := flags("alerts run", e)
 	at := fs.String("at", "", "run as of this time (default: now), e.g. 2026-09-30T18:00")
@@ -67,8 +97,31 @@ func runAlertsRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printResults(e, asOf, results)
+	ew, err := e.earlyWarning(s)
+	if err != nil {
+		return err
+	}
+	early, err := runEarly(ctx, ew, asOf)
+	if err != nil {
+		return err
+	}
+	printResults(e, asOf, append(results, early...))
 	return e.publishWarnings(ctx, s)
+}
+
+// allDetectors are the detectors in the order a cycle runs them.
+var allDetectors = []string{alerts.DetectorOverdue, alerts.DetectorSupervision, alerts.DetectorEmergency, alerts.DetectorCluster, alerts.DetectorWatershed}
+
+func parseDetectors(s string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, d := range strings.Split(s, ",") {
+		d = strings.TrimSpace(d)
+		if !slices.Contains(allDetectors, d) {
+			return nil, usageError{fmt.Sprintf("--detectors: %q is not a detector (accepted: %s)", d, strings.Join(allDetectors, ", "))}
+		}
+		out[d] = true
+	}
+	return out, nil
 }
 
 func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
@@ -76,6 +129,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	from := fs.String("from", "", "first time of the replay")
 	to := fs.String("to", "", "last time of the replay")
 	step := fs.Duration("step", 24*time.Hour, "time between two cycles, as the schedule would run them")
+	which := fs.String("detectors", strings.Join(allDetectors, ","), "comma-separated detectors to replay")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -84,6 +138,10 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	}
 	if *step < time.Minute {
 		return usageError{"--step must be at least 1m"}
+	}
+	selected, err := parseDetectors(*which)
+	if err != nil {
+		return err
 	}
 	t1, err := parseTime("from", *from)
 	if err != nil {
@@ -98,14 +156,19 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	ew, err := e.earlyWarning(s)
+	if err != nil {
+		return err
+	}
+	if ew.Points, err = alerts.Preload(ctx, s, t1.Add(-ew.History()), t2.Add(time.Second)); err != nil {
+		return err
+	}
+	early := map[string]func(context.Context, time.Time) (alerts.RunResult, error){
+		alerts.DetectorEmergency: ew.RunEmergency, alerts.DetectorCluster: ew.RunCluster, alerts.DetectorWatershed: ew.RunWatershed,
+	}
 	totals := map[string][3]int{}
 	notices := 0
-	for t := t1; !t.After(t2); t = t.Add(*step) {
-		cd.SaveStates = t.Add(*step).After(t2) // the case tables are written at the last step only
-		results, err := cd.Run(ctx, t)
-		if err != nil {
-			return err
-		}
+	add := func(results ...alerts.RunResult) {
 		for _, r := range results {
 			v := totals[r.Detector]
 			v[0] += len(r.Changes.Opened)
@@ -114,13 +177,34 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 			totals[r.Detector] = v
 			notices += len(r.Notices)
 		}
+	}
+	for t := t1; !t.After(t2); t = t.Add(*step) {
+		if selected[alerts.DetectorOverdue] || selected[alerts.DetectorSupervision] {
+			cd.SaveStates = t.Add(*step).After(t2) // the case tables are written at the last step only
+			results, err := cd.Run(ctx, t)
+			if err != nil {
+				return err
+			}
+			add(results...)
+		}
+		for _, d := range allDetectors {
+			if run, ok := early[d]; ok && selected[d] {
+				r, err := run(ctx, t)
+				if err != nil {
+					return err
+				}
+				add(r)
+			}
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
-	for _, d := range []string{alerts.DetectorOverdue, alerts.DetectorSupervision} {
-		v := totals[d]
-		fmt.Fprintf(e.stdout, "backtest %s: %d opened, %d updated, %d closed\n", d, v[0], v[1], v[2])
+	for _, d := range allDetectors {
+		if selected[d] {
+			v := totals[d]
+			fmt.Fprintf(e.stdout, "backtest %s: %d opened, %d updated, %d closed\n", d, v[0], v[1], v[2])
+		}
 	}
 	fmt.Fprintf(e.stdout, "backtest: %d notices written under %s/notices/\n", notices, e.cfg.OutDir)
 	return e.publishWarnings(ctx, s)

@@ -1,0 +1,123 @@
+package alerts
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/store"
+)
+
+// emergencySignals are the words that mark a sudden incident or a mass-incident tendency in a
+// report's text, by kind. The kinds name the situation in a warning.
+var emergencySignals = []struct {
+	kind, label string
+	words       []string
+}{
+	{"explosion", "爆炸、起火", []string{"爆炸", "起火", "着火", "火灾", "浓烟"}},
+	{"leak", "化学品泄漏", []string{"泄漏", "泄露", "外溢", "槽罐车侧翻", "刺鼻气味弥漫"}},
+	{"fish_kill", "大面积死鱼", []string{"死鱼", "鱼类死亡", "鱼大量死亡", "翻塘"}},
+	{"gathering", "群众聚集", []string{"聚集", "围堵", "堵路", "拉横幅", "集体上访", "群体"}},
+}
+
+// emergencyKind classifies a report, or returns "" when it is no emergency signal. A flag
+// counts on its own; a text signal needs EmergencyCoReporters co-reporters.
+func (ew *EarlyWarning) emergencyKind(p store.ReportPoint) string {
+	flagged := contains(p.Flags, contract.FlagEmergency) || contains(p.Flags, contract.FlagMassIncidentRisk)
+	for _, s := range emergencySignals {
+		for _, w := range s.words {
+			if strings.Contains(p.Text, w) && (flagged || int(p.CoReporters) >= ew.Config.EmergencyCoReporters) {
+				return s.kind
+			}
+		}
+	}
+	switch {
+	case contains(p.Flags, contract.FlagMassIncidentRisk):
+		return "gathering"
+	case contains(p.Flags, contract.FlagEmergency):
+		return "incident"
+	}
+	return ""
+}
+
+// emergencyFindings groups the emergency reports of the window by county and kind: one
+// immediate warning each (12369 Art. 9(5), 16), to the county's and the city's bureau and
+// government. Level 1 for an explosion or leak, or a gathering of 50 people or more; level 2
+// otherwise.
+func (ew *EarlyWarning) emergencyFindings(points []store.ReportPoint, asOf time.Time) []Finding {
+	type group struct {
+		area, kind string
+		reports    []store.ReportPoint
+	}
+	groups := map[string]*group{}
+	for _, p := range points {
+		kind := ew.emergencyKind(p)
+		if kind == "" {
+			continue
+		}
+		key := p.Area + "/" + kind
+		if groups[key] == nil {
+			groups[key] = &group{area: p.Area, kind: kind}
+		}
+		groups[key].reports = append(groups[key].reports, p)
+	}
+	d := ew.describer()
+	var out []Finding
+	for _, key := range sortedKeys(groups) {
+		g := groups[key]
+		sort.Slice(g.reports, func(i, j int) bool { return g.reports[i].ReceivedAt.Before(g.reports[j].ReceivedAt) })
+		first := g.reports[0]
+		people := 0
+		var ids []string
+		reporters := map[string]bool{}
+		for _, r := range g.reports {
+			people += int(r.CoReporters) + 1
+			ids = append(ids, r.ReportID)
+			if r.Reporter != "" {
+				reporters[r.Reporter] = true
+			} else {
+				reporters["anon:"+r.ReportID] = true
+			}
+		}
+		level := 2
+		if g.kind == "explosion" || g.kind == "leak" || people >= 50 {
+			level = 1
+		}
+		label := "突发生态环境事件"
+		for _, s := range emergencySignals {
+			if s.kind == g.kind {
+				label = s.label
+			}
+		}
+		areas := []string{g.area}
+		if p, ok := ew.Regions.Prefecture(g.area); ok && p.Code != g.area {
+			areas = append(areas, p.Code)
+		}
+		recipients := recipientsFor(d, areas)
+		out = append(out, Finding{
+			Situation:   fmt.Sprintf("emergency/%s/%s/%s", g.area, g.kind, first.ReceivedAt.In(calendar.Shanghai).Format("20060102")),
+			Kind:        contract.WarningEmergency,
+			Level:       level,
+			Title:       fmt.Sprintf("突发事件预警：%s%s", d.place(g.area), label),
+			RegionCodes: []string{g.area},
+			Recipients:  recipients,
+			Window:      contract.Window{From: contract.NewTime(first.ReceivedAt), To: contract.NewTime(g.reports[len(g.reports)-1].ReceivedAt)},
+			Evidence:    contract.Evidence{Observed: float64(len(g.reports)), Reporters: len(reporters), Score: float64(people)},
+			ReportIDs:   ids,
+			Facts: Facts{
+				Subject: label,
+				Summary: fmt.Sprintf("%s起，%s收到 %d 件反映%s的举报（涉及约 %d 人），可能为突发生态环境事件或存在群体性事件倾向。依据规定应当立即受理并及时向有关负责人报告。",
+					first.ReceivedAt.In(calendar.Shanghai).Format("1月2日15时04分"), d.place(g.area), len(g.reports), label, people),
+				Items: []FactItem{{"地区", d.place(g.area)}, {"事件类型", label}, {"举报件数", fmt.Sprintf("%d", len(g.reports))},
+					{"涉及人数（含联名）", fmt.Sprintf("%d", people)}, {"首报时间", first.ReceivedAt.In(calendar.Shanghai).Format("2006-01-02 15:04")}},
+				Requirement: "请立即派员赶赴现场核查处置，按突发生态环境事件应急预案要求报告，做好舆情应对和群众工作。",
+				ReplyBy:     asOf.Add(2 * time.Hour),
+				Basis:       "《生态环境举报热线工作管理办法》第九条第（五）项、第十六条",
+			},
+		})
+	}
+	return out
+}
