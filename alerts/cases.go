@@ -30,6 +30,9 @@ type CaseDetectors struct {
 	Notices     *Notices
 	Overdue     OverdueConfig
 	Supervision SupervisionConfig
+	// Only, when not empty, limits a run to these detectors (DetectorOverdue,
+	// DetectorSupervision), so that a schedule can run them at different rates.
+	Only []string
 	// SaveStates writes case_states, case_deadlines and merge_suggestions as of the run
 	// (a backtest saves them at its last step only).
 	SaveStates bool
@@ -93,6 +96,9 @@ func (cd *CaseDetectors) Run(ctx context.Context, asOf time.Time) ([]RunResult, 
 	}
 	var results []RunResult
 	for _, r := range runs {
+		if len(cd.Only) > 0 && !slices.Contains(cd.Only, r.name) {
+			continue
+		}
 		res := RunResult{Detector: r.name, Found: len(r.findings)}
 		rec := store.DetectorRun{Detector: r.name, AsOf: asOf, Started: started, Found: len(r.findings)}
 		res.Changes, err = Reconcile(ctx, cd.Store, r.kinds, r.findings, asOf)

@@ -25,7 +25,16 @@ type Config struct {
 	ClickHouse ClickHouse
 	Ingest     Ingest
 	Privacy    Privacy
+	Alerts     Alerts
 	OutDir     string
+}
+
+// Alerts holds the detector schedules and deliveries.
+type Alerts struct {
+	// Schedules maps a job (emergency, cluster, watershed, overdue, supervision, outbox) to
+	// its cron expression in Asia/Shanghai.
+	Schedules    map[string]string
+	WebhooksFile string
 }
 
 // Kafka is where the topics live and how to reach them.
@@ -129,8 +138,32 @@ var settings = []setting{
 		func(c *Config, v string) error { c.Privacy.KeyFile = v; return nil }},
 	{"privacy.key", "", "The sealing key itself as `keyid:64-hex-chars`; overrides privacy.key-file (environment only, never in a file).", true,
 		func(c *Config, v string) error { c.Privacy.Key = v; return nil }},
+	schedule("emergency", "* * * * *", "emergency detector (flags and text signals: immediate)"),
+	schedule("cluster", "*/5 * * * *", "cluster detector (公众集中举报)"),
+	schedule("watershed", "*/5 * * * *", "watershed detector (流域污染)"),
+	schedule("overdue", "0 * * * *", "overdue detector (催办)"),
+	schedule("supervision", "15 2 * * *", "supervision detector (督办: repeated complaints, procedure violations)"),
+	schedule("outbox", "* * * * *", "delivery of warning changes to warnings.v1 and webhooks"),
+	{"alerts.webhooks-file", "", "File of webhook endpoints, one line per organisation: `org_code url secret` (empty: no webhooks).", false,
+		func(c *Config, v string) error { c.Alerts.WebhooksFile = v; return nil }},
 	{"out.dir", "out", "Folder for notices, reports and dashboards.", false,
 		func(c *Config, v string) error { c.OutDir = v; return nonEmpty(v) }},
+}
+
+// schedule declares the cron schedule setting of a job run by `ecowatch run`.
+func schedule(job, def, what string) setting {
+	return setting{"alerts.schedule." + job, def,
+		"Cron schedule (5 fields, Asia/Shanghai) of the " + what + ".", false,
+		func(c *Config, v string) error {
+			if n := len(strings.Fields(v)); n != 5 && n != 6 {
+				return fmt.Errorf("%q is not accepted (accepted: a cron expression of 5 fields such as */5 * * * *, or 6 with leading seconds)", v)
+			}
+			if c.Alerts.Schedules == nil {
+				c.Alerts.Schedules = map[string]string{}
+			}
+			c.Alerts.Schedules[job] = v
+			return nil
+		}}
 }
 
 // Default returns the configuration that works with the local services.

@@ -32,19 +32,29 @@ func runAlerts(ctx context.Context, e *env, args []string) error {
 
 // caseDetectors opens the store and assembles the case detectors with their notice writer.
 func (e *env) caseDetectors(ctx context.Context) (*alerts.CaseDetectors, *store.Store, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, nil, err
-	}
 	s, err := e.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	cd, err := e.caseDetectorsOn(s)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return cd, s, nil
+}
+
+// caseDetectorsOn assembles the case detectors over an open store.
+func (e *env) caseDetectorsOn(s *store.Store) (*alerts.CaseDetectors, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
 	}
 	regions := region.Default()
 	return &alerts.CaseDetectors{
 		Store: s, Regions: regions, Calendar: calendar.Default(), Log: e.log,
 		Notices: &alerts.Notices{Store: s, Orgs: org.New(regions), Regions: regions, Dir: cfg.OutDir},
-	}, s, nil
+	}, nil
 }
 
 // earlyWarning assembles the cluster, watershed and emergency detectors over a store.

@@ -19,6 +19,7 @@ import (
 	"github.com/ecowatch/ecowatch/config"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/ingest"
+	"github.com/ecowatch/ecowatch/store"
 )
 
 func flags(name string, e *env) *flag.FlagSet {
@@ -98,45 +99,16 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if *untilIdle < 0 {
 		return usageError{"--until-idle must not be negative"}
 	}
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	conn, err := e.broker()
-	if err != nil {
-		return err
-	}
-	pipe, err := e.pipeline()
-	if err != nil {
-		return err
-	}
-	v, err := e.validator()
-	if err != nil {
-		return err
-	}
 	s, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := ingest.NewMetrics(reg)
-	if cfg.Ingest.MetricsAddr != "" {
-		stopMetrics, err := serveMetrics(ctx, e, cfg.Ingest.MetricsAddr, reg)
-		if err != nil {
-			return err
-		}
-		defer stopMetrics()
+	in, stop, err := e.ingester(ctx, s, *untilIdle)
+	if err != nil {
+		return err
 	}
-
-	in := ingest.New(conn, s, pipe, v, metrics, ingest.Options{
-		BatchSize: cfg.Ingest.BatchSize, BatchWait: cfg.Ingest.BatchWait, UntilIdle: *untilIdle, Logger: e.log,
-	})
-	defer in.Close()
-	e.log.Info("ingest started", "brokers", cfg.Kafka.Brokers, "group", cfg.Kafka.Group,
-		"topics", []string{cfg.Kafka.TopicReports, cfg.Kafka.TopicEvents}, "clickhouse", cfg.ClickHouse.Addr)
+	defer stop()
 	if err := in.Run(ctx); err != nil {
 		return err
 	}
@@ -151,6 +123,42 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "ingest: peak memory %.1f MiB\n", float64(kib)/1024)
 	}
 	return nil
+}
+
+// ingester assembles an ingester over the store and starts the metrics endpoint; stop closes
+// both.
+func (e *env) ingester(ctx context.Context, s *store.Store, untilIdle time.Duration) (*ingest.Ingester, func(), error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := e.broker()
+	if err != nil {
+		return nil, nil, err
+	}
+	pipe, err := e.pipeline()
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := e.validator()
+	if err != nil {
+		return nil, nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := ingest.NewMetrics(reg)
+	stopMetrics := func() {}
+	if cfg.Ingest.MetricsAddr != "" {
+		if stopMetrics, err = serveMetrics(ctx, e, cfg.Ingest.MetricsAddr, reg); err != nil {
+			return nil, nil, err
+		}
+	}
+	in := ingest.New(conn, s, pipe, v, metrics, ingest.Options{
+		BatchSize: cfg.Ingest.BatchSize, BatchWait: cfg.Ingest.BatchWait, UntilIdle: untilIdle, Logger: e.log,
+	})
+	e.log.Info("ingest started", "brokers", cfg.Kafka.Brokers, "group", cfg.Kafka.Group,
+		"topics", []string{cfg.Kafka.TopicReports, cfg.Kafka.TopicEvents}, "clickhouse", cfg.ClickHouse.Addr)
+	return in, func() { in.Close(); stopMetrics() }, nil
 }
 
 // serveMetrics serves /metrics until the returned stop function is called.

@@ -27,6 +27,7 @@ func commands() []command {
 		{"config", "config example", "print a documented configuration file with every default", runConfig},
 		{"topics", "topics", "create the Kafka topics that do not exist", runTopics},
 		{"migrate", "migrate", "apply the ClickHouse schema migrations (safe to repeat)", runMigrate},
+		{"run", "run", "the service: ingest and every scheduled job (detectors, deliveries) until SIGTERM", runRun},
 		{"ingest", "ingest [--until-idle D]", "consume reports and case events into ClickHouse", runIngest},
 		{"simulate", "simulate --from T --to T [--scope CODE] [--seed N] [--out DIR]", "generate a realistic stream with known injected events", runSimulate},
 		{"summary", "summary", "print what ingest wrote and dead-lettered", runSummary},
