@@ -1,0 +1,221 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/basin"
+	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/internal/testenv"
+	"github.com/ecowatch/ecowatch/org"
+	"github.com/ecowatch/ecowatch/region"
+	"github.com/ecowatch/ecowatch/simulate"
+)
+
+// TestEarlyWarningEndToEnd streams a simulated province through Kafka into ClickHouse,
+// replays the early-warning detectors hourly over the injected events, and checks the
+// warnings, the notice files, the warnings.v1 messages and the signed webhook deliveries.
+func TestEarlyWarningEndToEnd(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	from := time.Date(2026, 4, 1, 0, 0, 0, 0, calendar.Shanghai)
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 3, 0), Scope: "440000", Seed: 5, Clusters: 3, WatershedIncidents: 1, Emergencies: 2, RepeatTargets: -1}
+	truth, identities := simulateAndIngest(t, env, cfg)
+
+	regions := region.Default()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ew := &alerts.EarlyWarning{Store: env.Store, Regions: regions, Basins: basin.Default(), Calendar: calendar.Default(), Log: quiet,
+		Notices: &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: env.Config.OutDir}}
+	if err := ew.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	start := from.AddDate(0, 0, 60) // the detectors need weeks of history
+	points, err := alerts.Preload(ctx, env.Store, start.Add(-ew.History()), cfg.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ew.Points = points
+	for at := start; at.Before(cfg.To); at = at.Add(time.Hour) {
+		for _, run := range []func(context.Context, time.Time) (alerts.RunResult, error){ew.RunEmergency, ew.RunCluster, ew.RunWatershed} {
+			if _, err := run(ctx, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// Every injected emergency and cluster after the warm-up has a warning of its kind at
+	// its places, issued within 24 h of onset.
+	kinds := map[string]string{simulate.EventCluster: contract.WarningCluster, simulate.EventEmergency: contract.WarningEmergency}
+	byKind := map[string][]alertsRow{}
+	for _, k := range []string{contract.WarningCluster, contract.WarningEmergency, contract.WarningWatershed} {
+		rows, err := env.Store.CurrentWarnings(ctx, k, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			byKind[k] = append(byKind[k], alertsRow{r.RegionCodes, r.OpenedAt})
+		}
+	}
+	checked := 0
+	for _, ev := range truth.Events {
+		kind, ok := kinds[ev.Type]
+		if !ok || ev.Onset.Before(start) || ev.Onset.After(cfg.To.Add(-24*time.Hour)) {
+			continue
+		}
+		checked++
+		found := false
+		for _, w := range byKind[kind] {
+			if overlaps(w.regions, ev.Places) && !w.opened.Before(ev.Onset.Add(-time.Hour)) && w.opened.Sub(ev.Onset) <= 24*time.Hour {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("injected %s %s at %v (%s) has no %s warning within 24 h", ev.Type, ev.ID, ev.Onset, ev.Places, kind)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no injected cluster or emergency fell in the evaluated period")
+	}
+
+	// Deliveries: a webhook receiver that times out twice, then recovers. A delivery the
+	// receiver handled but whose answer the sender never saw is sent again with the same
+	// delivery id, which is how the receiver recognises it.
+	var mu sync.Mutex
+	received := map[string]int{}
+	failFirst := 2
+	secret := []byte("a-test-secret-of-enough-length")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		fail := failFirst > 0
+		failFirst--
+		mu.Unlock()
+		if fail {
+			time.Sleep(300 * time.Millisecond) // longer than the client's timeout
+			return
+		}
+		if !alerts.VerifySignature(secret, body, r.Header.Get(alerts.HeaderSignature)) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		var msg contract.Warning
+		if err := json.Unmarshal(body, &msg); err != nil || msg.WarningID == "" {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		received[r.Header.Get(alerts.HeaderIdempotency)]++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	all, err := env.Store.AllWarnings(ctx)
+	if err != nil || len(all) == 0 {
+		t.Fatalf("warnings: %v (%d)", err, len(all))
+	}
+	target := all[0].Recipients[0].OrgCode
+	hook := alerts.Webhook{OrgCode: target, URL: srv.URL, Secret: secret}
+	d := &alerts.Deliverer{Store: env.Store, Client: &http.Client{Timeout: 100 * time.Millisecond}, Attempts: 1, Backoff: time.Millisecond, Log: quiet}
+	for round := 0; round < 10; round++ { // the first rounds hit the timeouts; later ones catch up
+		if _, err := d.Deliver(ctx, []alerts.Webhook{hook}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addressed := map[string]bool{} // every revision addressed to the target
+	rows, err := env.Store.Conn().Query(ctx, "SELECT warning_id, revision FROM warnings WHERE has(recipient_codes, ?)", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		var rev uint32
+		rows.Scan(&id, &rev)
+		addressed[fmt.Sprintf("%s:%d", id, rev)] = true
+	}
+	rows.Close()
+	mu.Lock()
+	for id := range addressed {
+		if received[id] == 0 {
+			t.Errorf("revision %s was never delivered to the webhook", id)
+		}
+	}
+	for id := range received {
+		if !addressed[id] {
+			t.Errorf("delivery %s was not addressed to %s", id, target)
+		}
+	}
+	total := len(received)
+	mu.Unlock()
+	if n := count(t, env, "SELECT count() FROM deliveries WHERE channel = ?", hook.Channel()); n != uint64(len(addressed)) {
+		t.Errorf("%d deliveries acknowledged, want %d", n, len(addressed))
+	}
+
+	w := env.Broker.Writer(env.Config.Kafka.TopicWarnings)
+	published, err := alerts.PublishWarnings(ctx, env.Store, w)
+	w.Close()
+	if err != nil || published == 0 {
+		t.Fatalf("published %d: %v", published, err)
+	}
+	if again, _ := alerts.PublishWarnings(ctx, env.Store, env.Broker.Writer(env.Config.Kafka.TopicWarnings)); again != 0 {
+		t.Fatalf("a second publish sent %d revisions again", again)
+	}
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: env.Config.Kafka.Brokers, GroupID: env.Config.Kafka.Group + "-w", Topic: env.Config.Kafka.TopicWarnings, StartOffset: kafka.FirstOffset, MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for i := 0; i < published; i++ {
+		m, err := r.ReadMessage(rctx)
+		if err != nil {
+			t.Fatalf("warnings.v1 after %d of %d: %v", i, published, err)
+		}
+		var msg contract.Warning
+		if err := json.Unmarshal(m.Value, &msg); err != nil || msg.Schema != contract.SchemaWarnings || msg.Revision == 0 || msg.Recipients == nil {
+			t.Fatalf("bad warnings.v1 message: %s", m.Value)
+		}
+	}
+
+	// Notice files: 预警通知书 per recipient, no reporter identity.
+	var files []string
+	filepath.Walk(filepath.Join(env.Config.OutDir, "notices"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Fatal("no notices")
+	}
+	assertNoIdentityInFiles(t, identities, files)
+	t.Logf("%d injected events checked, %d warnings, %d revisions delivered by webhook, %d warnings.v1 messages, %d notice files",
+		checked, len(all), total, published, len(files))
+}
+
+type alertsRow struct {
+	regions []string
+	opened  time.Time
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
