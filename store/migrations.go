@@ -299,6 +299,18 @@ var migrations = []migration{
 		) ENGINE = ReplacingMergeTree(as_of)
 		ORDER BY group_id`,
 	}},
+	{5, "audit of identity reveals", []string{
+		// Every reading of a sealed reporter identity, written before the identity is shown.
+		`CREATE TABLE IF NOT EXISTS reveal_audit (
+			report_id String,
+			purpose String,
+			operator String,
+			host String,
+			key_id String,
+			revealed_at DateTime('Asia/Shanghai')
+		) ENGINE = MergeTree
+		ORDER BY (revealed_at, report_id)`,
+	}},
 }
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
