@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/ecowatch
 SERVICES := deploy/local/services.sh
 
-.PHONY: all build services services-stop services-status demo test unit integration lint bench clean
+.PHONY: all build services services-stop services-status demo test unit lint faults bench clean
 
 all: build
 
@@ -36,6 +36,14 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+## faults: stop and start the real services under load, fill a disk, kill an instance; each
+## test ends with a reconciliation (also: fuzz the decoders and the redaction for a while)
+faults: services build
+	$(GO) test -count=1 -tags faults -run TestFault -p 1 -v -timeout 30m ./integration 2>&1 | grep -E '^(reconciliation|fault:|--- |ok|FAIL|PASS)'
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./contract
+	$(GO) test -run '^$$' -fuzz FuzzRedact -fuzztime 60s ./privacy
+	$(GO) test -run '^$$' -fuzz FuzzEvaluate -fuzztime 60s ./lifecycle
 
 ## bench: throughput, latency and memory figures (see docs/benchmarks.md)
 bench: services build

@@ -103,7 +103,7 @@ func (cd *CaseDetectors) Run(ctx context.Context, asOf time.Time) ([]RunResult, 
 		rec := store.DetectorRun{Detector: r.name, AsOf: asOf, Started: started, Found: len(r.findings)}
 		res.Changes, err = Reconcile(ctx, cd.Store, r.kinds, r.findings, asOf)
 		if err == nil {
-			res.Notices, err = cd.Notices.Write(ctx, res.Changes, asOf)
+			res.Notices, err = cd.Notices.Flush(ctx, r.kinds, asOf)
 		}
 		rec.Finished = time.Now()
 		rec.Opened, rec.Updated, rec.Closed = len(res.Changes.Opened), len(res.Changes.Updated), len(res.Changes.Closed)

@@ -182,7 +182,7 @@ func (ew *EarlyWarning) runWindow(ctx context.Context, name string, kinds []stri
 		if res.Changes, err = Reconcile(ctx, ew.Store, kinds, findings, asOf); err != nil {
 			return err
 		}
-		res.Notices, err = ew.Notices.Write(ctx, res.Changes, asOf)
+		res.Notices, err = ew.Notices.Flush(ctx, kinds, asOf)
 		return err
 	}()
 	rec.Finished, rec.Found = time.Now(), res.Found

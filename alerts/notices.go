@@ -27,6 +27,50 @@ type NoticeStore interface {
 	NoticeExists(ctx context.Context, id string) (bool, error)
 	NextNoticeSerial(ctx context.Context, issuer, kind string, year int) (int, error)
 	SaveNotice(ctx context.Context, n store.NoticeRecord) error
+	Undelivered(ctx context.Context, channel string) ([]store.WarningRow, error)
+	MarkDelivered(ctx context.Context, channel string, rows []store.WarningRow, attempts int) error
+	WarningRevision(ctx context.Context, id string, revision uint32) (store.WarningRow, bool, error)
+}
+
+// ChannelNotices is the outbox channel of notices: a warning revision is acknowledged on it
+// once the notices it calls for are written, so a failed write (a full disk) is retried at
+// the next run instead of being lost.
+const ChannelNotices = "notices"
+
+// Flush writes the notices of every warning revision of the given kinds not yet acknowledged
+// on ChannelNotices, then acknowledges them. Notices already written (same deterministic id)
+// are not written twice, so a crash between writing and acknowledging repeats nothing.
+func (n *Notices) Flush(ctx context.Context, kinds []string, at time.Time) ([]store.NoticeRecord, error) {
+	rows, err := n.Store.Undelivered(ctx, ChannelNotices)
+	if err != nil {
+		return nil, err
+	}
+	ch := Changes{Previous: map[string]store.WarningRow{}}
+	var pending []store.WarningRow
+	for _, w := range rows {
+		if !slices.Contains(kinds, w.Kind) {
+			continue
+		}
+		pending = append(pending, w)
+		switch w.Status {
+		case contract.StatusOpen:
+			ch.Opened = append(ch.Opened, w)
+		case contract.StatusUpdated:
+			prev, ok, err := n.Store.WarningRevision(ctx, w.WarningID, w.Revision-1)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				ch.Updated = append(ch.Updated, w)
+				ch.Previous[w.WarningID] = prev
+			}
+		}
+	}
+	written, err := n.Write(ctx, ch, at)
+	if err != nil {
+		return written, err
+	}
+	return written, n.Store.MarkDelivered(ctx, ChannelNotices, pending, 1)
 }
 
 // Notices writes the notices that warning changes call for, into Dir/notices/<date>/.

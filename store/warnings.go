@@ -207,3 +207,12 @@ func (s *Store) UndeliveredTo(ctx context.Context, channel, orgCode string) ([]W
 		AND (warning_id, revision) NOT IN (SELECT warning_id, revision FROM deliveries WHERE channel = ?)
 		ORDER BY issued_at, warning_id, revision`, orgCode, channel)
 }
+
+// WarningRevision reads one revision of a warning; ok is false when it does not exist.
+func (s *Store) WarningRevision(ctx context.Context, id string, revision uint32) (WarningRow, bool, error) {
+	rows, err := s.queryWarnings(ctx, `SELECT `+warningColumns+` FROM warnings WHERE warning_id = ? AND revision = ? LIMIT 1`, id, revision)
+	if err != nil || len(rows) == 0 {
+		return WarningRow{}, false, err
+	}
+	return rows[0], true, nil
+}

@@ -5,7 +5,8 @@
 # written lives under $ECOWATCH_LOCAL (default: .local/ in the repository, git-ignored).
 #
 #   deploy/local/services.sh start    install what is missing, start what is not running, wait
-#   deploy/local/services.sh stop     stop both cleanly (data is kept)
+#   deploy/local/services.sh stop [clickhouse|kafka]
+#                                     stop both (or one) cleanly (data is kept)
 #   deploy/local/services.sh status   say what runs
 #   deploy/local/services.sh reset    stop and delete the data folders (not the downloads)
 #
@@ -214,8 +215,12 @@ case ${1:-start} in
     start_kafka
     ;;
   stop)
-    stop_one Kafka "$KAFKA_DIR/pid"
-    stop_one ClickHouse "$CH_DIR/pid"
+    case ${2:-both} in
+      kafka) stop_one Kafka "$KAFKA_DIR/pid" ;;
+      clickhouse) stop_one ClickHouse "$CH_DIR/pid" ;;
+      both) stop_one Kafka "$KAFKA_DIR/pid"; stop_one ClickHouse "$CH_DIR/pid" ;;
+      *) die "unknown service '$2' (accepted: clickhouse, kafka)" ;;
+    esac
     ;;
   status)
     if clickhouse_answers; then echo "clickhouse: up on 127.0.0.1:$CH_PORT"; else echo "clickhouse: down"; fi

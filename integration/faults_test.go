@@ -1,0 +1,260 @@
+//go:build faults
+
+// Fault tests stop and start the shared local services, so they run only under `make faults`
+// (go test -tags faults -run TestFault), one at a time, never beside the other tests.
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/internal/testenv"
+)
+
+func services(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(testenv.RepoRoot(), "deploy/local/services.sh"), args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("services.sh %v: %v\n%s", args, err, out)
+	}
+}
+
+// loadProducer produces n reports (every 40th invalid) at about rate per second, retrying
+// through broker outages, and returns the counts of valid and invalid messages produced.
+func loadProducer(t *testing.T, env *testenv.Env, n, rate int) (valid, invalid int) {
+	w := env.Broker.Writer(env.Config.Kafka.TopicReports)
+	w.MaxAttempts = 3
+	defer w.Close()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	per := max(rate/10, 1)
+	for i := 0; i < n; i += per {
+		<-tick.C
+		var batch []kafka.Message
+		for j := i; j < min(i+per, n); j++ {
+			m, _ := reportMsg(j, 1)
+			if j%40 == 39 {
+				m.Value = []byte(fmt.Sprintf(`{"schema":"reports.v1","report_id":"bad-%d","region_code":"999999"}`, j))
+				invalid++
+			} else {
+				valid++
+			}
+			batch = append(batch, m)
+		}
+		for attempt := 0; ; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := w.WriteMessages(ctx, batch...)
+			cancel()
+			if err == nil {
+				break
+			}
+			if attempt > 120 {
+				t.Fatalf("producer gave up: %v", err)
+			}
+			time.Sleep(time.Second)
+		}
+	}
+	return valid, invalid
+}
+
+// reconcile waits until every valid message is readable in ClickHouse and every invalid one is
+// in ingest_errors, then checks exactly-once and the DLQ topic, and prints the reconciliation.
+func reconcile(t *testing.T, env *testenv.Env, name string, valid, invalid int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		v := count(t, env, "SELECT count() FROM reports_latest")
+		d := count(t, env, "SELECT uniqExact(topic, partition, offset) FROM ingest_errors")
+		if v >= uint64(valid) && d >= uint64(invalid) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: after 3 minutes %d of %d valid and %d of %d invalid messages are in ClickHouse", name, v, valid, d, invalid)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	readable := count(t, env, "SELECT count() FROM reports_latest")
+	distinct := count(t, env, "SELECT uniqExact(report_id) FROM reports")
+	errors := count(t, env, "SELECT uniqExact(topic, partition, offset) FROM ingest_errors")
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: env.Config.Kafka.Brokers, GroupID: env.Config.Kafka.Group + "-dlq", Topic: env.Config.Kafka.TopicDLQ, StartOffset: kafka.FirstOffset, MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	dlq := map[string]string{}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			break
+		}
+		var dl contract.DeadLetter
+		if json.Unmarshal(m.Value, &dl) == nil {
+			dlq[fmt.Sprintf("%d/%d", dl.Partition, dl.Offset)] = string(dl.Error.Code)
+		}
+	}
+	fmt.Printf("reconciliation %s: produced %d valid, %d invalid; ClickHouse reads %d reports (%d distinct ids: exactly once), ingest_errors %d, dlq.v1 %d distinct dead letters\n",
+		name, valid, invalid, readable, distinct, errors, len(dlq))
+	if readable != uint64(valid) || distinct != uint64(valid) {
+		t.Errorf("%s: %d readable reports, %d distinct, want exactly %d", name, readable, distinct, valid)
+	}
+	if errors != uint64(invalid) || len(dlq) != invalid {
+		t.Errorf("%s: %d in ingest_errors, %d in dlq.v1, want %d", name, errors, len(dlq), invalid)
+	}
+	for at, code := range dlq {
+		if code != string(contract.CodeBadRegion) && code != string(contract.CodeMissingField) {
+			t.Errorf("%s: dead letter %s has code %s", name, at, code)
+		}
+	}
+}
+
+func startIngest(t *testing.T, env *testenv.Env) (*exec.Cmd, *strings.Builder) {
+	var logs strings.Builder
+	cmd := exec.Command(ecowatchBinary(t), "ingest")
+	cmd.Env = processEnv(env, "ECOWATCH_INGEST_BATCH_SIZE=2000")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &logs
+}
+
+func stopIngest(t *testing.T, cmd *exec.Cmd, logs *strings.Builder) {
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("ingest did not stop cleanly: %v\n%s", err, logs.String())
+	}
+}
+
+func TestFaultClickHouseDownForAMinute(t *testing.T) {
+	env := testenv.New(t)
+	ingest, logs := startIngest(t, env)
+	var valid, invalid int
+	done := make(chan struct{})
+	go func() { defer close(done); valid, invalid = loadProducer(t, env, 40000, 400) }()
+	time.Sleep(15 * time.Second)
+	services(t, "stop", "clickhouse")
+	fmt.Println("fault: ClickHouse stopped under load")
+	time.Sleep(time.Minute)
+	services(t, "start")
+	fmt.Println("fault: ClickHouse started again")
+	<-done
+	reconcile(t, env, "clickhouse-down", valid, invalid)
+	stopIngest(t, ingest, logs)
+	if !strings.Contains(logs.String(), "retrying") {
+		t.Errorf("ingest never retried while ClickHouse was down:\n%s", logs.String())
+	}
+}
+
+func TestFaultBrokerRestartUnderLoad(t *testing.T) {
+	env := testenv.New(t)
+	ingest, logs := startIngest(t, env)
+	var valid, invalid int
+	done := make(chan struct{})
+	go func() { defer close(done); valid, invalid = loadProducer(t, env, 30000, 500) }()
+	time.Sleep(15 * time.Second)
+	services(t, "stop", "kafka")
+	fmt.Println("fault: Kafka broker stopped under load")
+	time.Sleep(15 * time.Second)
+	services(t, "start")
+	fmt.Println("fault: Kafka broker started again")
+	<-done
+	reconcile(t, env, "broker-restart", valid, invalid)
+	stopIngest(t, ingest, logs)
+}
+
+// TestFaultDiskFullWhileWritingNotices runs the detectors with the output folder on a tiny
+// tmpfs: the run fails with a clear error and leaves no half-written notice; after the disk is
+// given room, the next run writes every notice, once.
+func TestFaultDiskFullWhileWritingNotices(t *testing.T) {
+	env := testenv.New(t)
+	var msgs, events []kafka.Message
+	for i := range 400 {
+		m, _ := reportMsg(i, 1)
+		msgs = append(msgs, m)
+		events = append(events, eventMsg(i, contract.EventAccepted))
+	}
+	env.Produce(t, env.Config.Kafka.TopicReports, msgs...)
+	env.Produce(t, env.Config.Kafka.TopicEvents, events...)
+	runIngest(t, env, 1000)
+
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mounting a small tmpfs (the test needs root): %v\n%s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	run := func() (string, error) {
+		cmd := exec.Command(ecowatchBinary(t), "alerts", "run", "--at", "2026-04-30T12:00")
+		cmd.Env = processEnv(env, "ECOWATCH_OUT_DIR="+dir)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run()
+	if err == nil || !strings.Contains(out, "no space left on device") {
+		t.Fatalf("a full disk must fail the run with a clear error; got %v\n%s", err, out)
+	}
+	fmt.Println("fault: disk full while writing notices →", strings.TrimSpace(out[strings.LastIndex(out, "ecowatch"):]))
+	checkFiles := func() (html int) {
+		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return nil
+			}
+			if strings.HasPrefix(info.Name(), ".tmp-") {
+				t.Errorf("half-written file left behind: %s", p)
+			}
+			if strings.HasSuffix(p, ".html") {
+				b, _ := os.ReadFile(p)
+				if !strings.HasSuffix(strings.TrimSpace(string(b)), "</html>") {
+					t.Errorf("truncated notice %s", p)
+				}
+				html++
+			}
+			return nil
+		})
+		return html
+	}
+	checkFiles()
+	if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v\n%s", err, out)
+	}
+	if out, err := run(); err != nil {
+		t.Fatalf("after the disk has room: %v\n%s", err, out)
+	}
+	html := checkFiles()
+	records := count(t, env, "SELECT uniqExact(notice_id) FROM notices")
+	if html == 0 || uint64(html) != records {
+		t.Fatalf("%d HTML notices on disk, %d notice records", html, records)
+	}
+	fmt.Printf("reconciliation disk-full: %d notices written once each after the disk had room\n", html)
+}
+
+// TestFaultTwoInstancesOneKilled runs two ingest instances in one consumer group, kills one
+// with SIGKILL mid-stream, and checks that the survivor takes over its partitions.
+func TestFaultTwoInstancesOneKilled(t *testing.T) {
+	env := testenv.New(t)
+	a, logsA := startIngest(t, env)
+	b, logsB := startIngest(t, env)
+	var valid, invalid int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); valid, invalid = loadProducer(t, env, 30000, 1000) }()
+	time.Sleep(12 * time.Second)
+	a.Process.Kill()
+	a.Wait()
+	fmt.Println("fault: one of two ingest instances killed (SIGKILL)")
+	_ = logsA
+	wg.Wait()
+	reconcile(t, env, "rebalance", valid, invalid)
+	stopIngest(t, b, logsB)
+}
