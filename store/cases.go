@@ -19,7 +19,8 @@ type CaseHistory struct {
 }
 
 // CaseHistories loads the reports received in [from, asOf] (latest versions) with their events
-// that happened at or before asOf.
+// that happened at or before asOf. Events are read from a day before from on (partition
+// pruning: an event cannot precede its report by more than a producer's clock skew).
 func (s *Store) CaseHistories(ctx context.Context, from, asOf time.Time) ([]*CaseHistory, error) {
 	// The filter sits inside the aggregation so only the window is read; a correction that
 	// moved received_at is still resolved by argMax over the versions in the window.
@@ -56,9 +57,9 @@ func (s *Store) CaseHistories(ctx context.Context, from, asOf time.Time) ([]*Cas
 		SELECT event_id, any(report_id), any(type), any(at), any(org_code), any(to_org_code),
 			any(extension_days), any(merged_into), any(finding)
 		FROM case_events
-		WHERE at <= ? AND report_id IN (SELECT report_id FROM reports WHERE received_at >= ? AND received_at <= ?)
+		WHERE at >= ? AND at <= ? AND report_id IN (SELECT report_id FROM reports WHERE received_at >= ? AND received_at <= ?)
 		GROUP BY event_id
-		ORDER BY any(at), event_id`, asOf, from, asOf)
+		ORDER BY any(at), event_id`, from.Add(-24*time.Hour), asOf, from, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading case events: %w", err)
 	}

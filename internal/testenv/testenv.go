@@ -51,7 +51,12 @@ func New(t testing.TB) *Env {
 	}
 	suffix := randomSuffix()
 	cfg.ClickHouse.Database = "ecowatch_test_" + suffix
-	name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	name := strings.Map(func(r rune) rune { // Kafka topic names: ASCII letters, digits, . _ -
+		if r < 128 && (r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '-'
+	}, t.Name())
 	if len(name) > 40 {
 		name = name[:40]
 	}
@@ -79,7 +84,7 @@ func New(t testing.TB) *Env {
 		t.Fatalf("testenv: %v", err)
 	}
 	if err := conn.EnsureTopics(ctx, 1, conn.Topics()...); err != nil {
-		t.Fatalf("testenv: Kafka is not reachable (%v). Start the local services with `make services`.", err)
+		t.Fatalf("testenv: creating the test's topics: %v (is Kafka running? Start the local services with `make services`.)", err)
 	}
 	e := &Env{Config: cfg, Broker: conn, Store: s, Suffix: suffix}
 	t.Cleanup(func() {
