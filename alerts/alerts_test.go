@@ -64,7 +64,7 @@ func TestWarningLifecycleOpenUpdateCloseNoDuplicates(t *testing.T) {
 		{"a comes back: reopened under the same id", []Finding{finding("a", 3, 8, "440305"), finding("b", 4, 5, "440306")}, 1, 0, 0},
 	}
 	for i, s := range steps {
-		ch, err := Reconcile(ctx, ws, kinds, s.findings, t0.Add(time.Duration(i)*5*time.Minute))
+		ch, err := Reconcile(ctx, ws, kinds, s.findings, t0.Add(time.Duration(i)*5*time.Minute), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,10 +79,15 @@ func TestWarningLifecycleOpenUpdateCloseNoDuplicates(t *testing.T) {
 	if len(ids) != 2 {
 		t.Fatalf("%d warning ids for two situations", len(ids))
 	}
+	// keep: an open warning not found this run stays open while keep says so.
+	hold := func(store.WarningRow) bool { return true }
+	if ch, err := Reconcile(ctx, ws, kinds, nil, t0.Add(time.Hour), hold); err != nil || len(ch.All()) != 0 {
+		t.Fatalf("a kept warning changed: %+v %v", ch, err)
+	}
 	if WarningID(contract.WarningCluster, "a") != WarningID(contract.WarningCluster, "a") || WarningID(contract.WarningCluster, "a") == WarningID(contract.WarningCluster, "b") {
 		t.Fatal("warning ids must be stable per situation and differ between situations")
 	}
-	if _, err := Reconcile(ctx, ws, kinds, []Finding{{Situation: "x", Kind: contract.WarningOverdue}}, t0); err == nil {
+	if _, err := Reconcile(ctx, ws, kinds, []Finding{{Situation: "x", Kind: contract.WarningOverdue}}, t0, nil); err == nil {
 		t.Fatal("a finding of a kind the detector does not own must be refused")
 	}
 }
@@ -95,7 +100,7 @@ func TestOverdueReminderIsNotUpdatedDaily(t *testing.T) {
 		Recipients: []contract.Recipient{{OrgCode: "440305", Role: org.RoleBureau}}}
 	for day := 1; day <= 5; day++ {
 		f.Evidence.Observed = float64(day) // days overdue grow by themselves
-		ch, err := Reconcile(ctx, ws, kinds, []Finding{f}, time.Date(2026, 7, day, 0, 0, 0, 0, calendar.Shanghai))
+		ch, err := Reconcile(ctx, ws, kinds, []Finding{f}, time.Date(2026, 7, day, 0, 0, 0, 0, calendar.Shanghai), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -101,9 +101,9 @@ func (cd *CaseDetectors) Run(ctx context.Context, asOf time.Time) ([]RunResult, 
 		}
 		res := RunResult{Detector: r.name, Found: len(r.findings)}
 		rec := store.DetectorRun{Detector: r.name, AsOf: asOf, Started: started, Found: len(r.findings)}
-		res.Changes, err = Reconcile(ctx, cd.Store, r.kinds, r.findings, asOf)
+		res.Changes, err = Reconcile(ctx, cd.Store, r.kinds, r.findings, asOf, nil)
 		if err == nil {
-			res.Notices, err = cd.Notices.Flush(ctx, r.kinds, asOf)
+			res.Notices, err = cd.Notices.FlushIfNeeded(ctx, r.kinds, res.Changes, asOf)
 		}
 		rec.Finished = time.Now()
 		rec.Opened, rec.Updated, rec.Closed = len(res.Changes.Opened), len(res.Changes.Updated), len(res.Changes.Closed)

@@ -78,6 +78,11 @@ type EarlyWarning struct {
 	// Points is where report points come from; default Store. A backtest sets a Preloaded
 	// source so that each step does not query ClickHouse again.
 	Points PointSource
+	// SoleWriter, for a backtest, keeps the current warnings in memory between cycles instead
+	// of reading them at every cycle. Only for a process that alone writes these kinds.
+	SoleWriter bool
+
+	warnings WarningStore
 
 	cluster, units, weak *cluster.Detector
 }
@@ -90,6 +95,10 @@ func (ew *EarlyWarning) Prepare() error {
 	}
 	if ew.Points == nil {
 		ew.Points = ew.Store
+	}
+	ew.warnings = ew.Store
+	if ew.SoleWriter {
+		ew.warnings = &cachedWarnings{WarningStore: ew.Store}
 	}
 	var err error
 	if ew.cluster, err = cluster.NewDetector(ew.Config.Cluster, ew.Regions, ew.Calendar); err != nil {
@@ -173,16 +182,15 @@ func (ew *EarlyWarning) runWindow(ctx context.Context, name string, kinds []stri
 		if err != nil {
 			return err
 		}
+		var keep func(store.WarningRow) bool
 		if name != DetectorEmergency {
-			if findings, err = ew.hold(ctx, kinds[0], findings, asOf); err != nil {
-				return err
-			}
+			keep = func(w store.WarningRow) bool { return asOf.Sub(w.Window.To.Time) <= ew.Config.Hold }
 		}
 		res.Found = len(findings)
-		if res.Changes, err = Reconcile(ctx, ew.Store, kinds, findings, asOf); err != nil {
+		if res.Changes, err = Reconcile(ctx, ew.warnings, kinds, findings, asOf, keep); err != nil {
 			return err
 		}
-		res.Notices, err = ew.Notices.Flush(ctx, kinds, asOf)
+		res.Notices, err = ew.Notices.FlushIfNeeded(ctx, kinds, res.Changes, asOf)
 		return err
 	}()
 	rec.Finished, rec.Found = time.Now(), res.Found
@@ -199,31 +207,6 @@ func (ew *EarlyWarning) runWindow(ctx context.Context, name string, kinds []stri
 	ew.Log.Debug("detector run", "detector", name, "as_of", asOf.Format(time.RFC3339), "found", res.Found,
 		"opened", rec.Opened, "updated", rec.Updated, "closed", rec.Closed, "notices", len(res.Notices))
 	return res, nil
-}
-
-// hold re-states the open warnings of kind whose signal was not seen at this run but was seen
-// within Hold: they stay open, unchanged, and close only when the situation has been quiet
-// that long.
-func (ew *EarlyWarning) hold(ctx context.Context, kind string, findings []Finding, asOf time.Time) ([]Finding, error) {
-	open, err := ew.Store.CurrentWarnings(ctx, kind, false)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	for _, f := range findings {
-		seen[WarningID(f.Kind, f.Situation)] = true
-	}
-	for _, w := range open {
-		if seen[w.WarningID] || asOf.Sub(w.Window.To.Time) > ew.Config.Hold {
-			continue
-		}
-		f, err := findingOf(w)
-		if err != nil {
-			return nil, err
-		}
-		findings = append(findings, f)
-	}
-	return findings, nil
 }
 
 func maxWindow(c cluster.Config) time.Duration {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts/notice"
@@ -79,6 +80,30 @@ type Notices struct {
 	Orgs    *org.Directory
 	Regions *region.Table
 	Dir     string
+
+	mu      sync.Mutex
+	flushed map[string]bool // per set of kinds: a flush has succeeded since the last failure
+}
+
+// FlushIfNeeded flushes when a run wrote warning revisions, or when no flush has succeeded
+// yet in this process (the outbox may hold revisions a failed or crashed run left behind).
+// Runs that changed nothing cost no query.
+func (n *Notices) FlushIfNeeded(ctx context.Context, kinds []string, ch Changes, at time.Time) ([]store.NoticeRecord, error) {
+	key := strings.Join(kinds, ",")
+	n.mu.Lock()
+	done := n.flushed[key]
+	n.mu.Unlock()
+	if done && len(ch.All()) == 0 {
+		return nil, nil
+	}
+	written, err := n.Flush(ctx, kinds, at)
+	n.mu.Lock()
+	if n.flushed == nil {
+		n.flushed = map[string]bool{}
+	}
+	n.flushed[key] = err == nil
+	n.mu.Unlock()
+	return written, err
 }
 
 // entry is one recipient of one warning revision.

@@ -39,9 +39,11 @@ func WarningID(kind, situation string) string {
 }
 
 // Reconcile brings the warnings of the given kinds in line with the findings of a run as of
-// at: new situations open, changed ones update, vanished ones close. A closed situation found
-// again reopens its warning (a new revision with status open).
-func Reconcile(ctx context.Context, ws WarningStore, kinds []string, findings []Finding, at time.Time) (Changes, error) {
+// at: new situations open, changed ones update, vanished ones close — unless keep, when not
+// nil, says an open warning whose situation was not found this time stays open as it is (a
+// signal that flickers between runs). A closed situation found again reopens its warning (a
+// new revision with status open).
+func Reconcile(ctx context.Context, ws WarningStore, kinds []string, findings []Finding, at time.Time, keep func(store.WarningRow) bool) (Changes, error) {
 	current := map[string]store.WarningRow{}
 	for _, k := range kinds {
 		rows, err := ws.CurrentWarnings(ctx, k, true)
@@ -89,7 +91,7 @@ func Reconcile(ctx context.Context, ws WarningStore, kinds []string, findings []
 	sort.Strings(ids)
 	for _, id := range ids {
 		old := current[id]
-		if seen[id] || old.Status == contract.StatusClosed {
+		if seen[id] || old.Status == contract.StatusClosed || (keep != nil && keep(old)) {
 			continue
 		}
 		closed := old

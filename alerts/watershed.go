@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,18 +13,6 @@ import (
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/store"
 )
-
-// findingOf rebuilds the finding a stored warning came from.
-func findingOf(w store.WarningRow) (Finding, error) {
-	var facts Facts
-	if err := json.Unmarshal([]byte(w.Facts), &facts); err != nil {
-		return Finding{}, fmt.Errorf("alerts: facts of warning %s: %w", w.WarningID, err)
-	}
-	return Finding{
-		Situation: w.Situation, Kind: w.Kind, Level: w.Level, Title: w.Title, RegionCodes: w.RegionCodes,
-		Basin: w.Basin, Recipients: w.Recipients, Window: w.Window, Evidence: w.Evidence, ReportIDs: w.ReportIDs, Facts: facts,
-	}, nil
-}
 
 // watershedFindings turns unit signals into basin warnings: a strong signal at one unit, or
 // weak signals at two or more consecutive units of one river. Each warning goes to the

@@ -18,8 +18,9 @@ export ECOWATCH_KAFKA_GROUP=demo-ingest
 export ECOWATCH_OUT_DIR=$OUT
 export ECOWATCH_INGEST_METRICS_ADDR=127.0.0.1:0
 
-FROM=${DEMO_FROM:-2026-06-01}
+FROM=${DEMO_FROM:-2026-04-01}
 TO=${DEMO_TO:-2026-10-01}
+WATCH_FROM=${DEMO_WATCH_FROM:-2026-06-01} # early warning needs weeks of history before it
 SCOPE=${DEMO_SCOPE:-440000}
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -40,8 +41,14 @@ step "what landed in ClickHouse (database ecowatch_demo)"
 "$BIN" summary | tee "$OUT/summary.txt"
 
 step "case lifecycle: replay the period day by day — 催办 for missed deadlines, 督办 suggestions"
-"$BIN" --log-level warn alerts backtest --from "$FROM" --to "$TO" --step 24h | tee "$OUT/alerts.txt"
+"$BIN" --log-level warn alerts backtest --from "$FROM" --to "$TO" --step 24h --detectors overdue,supervision | tee "$OUT/alerts.txt"
 printf 'planted by the simulator: %s missed deadlines\n' "$(grep -o '"deadline": *"[a-z_]*"' "$OUT/simulation/truth.json" | grep -c -E '"(accept|assign|close)"')"
 printf 'notices: %s 催办通知, %s 督办建议 in %s/notices/\n' "$(find "$OUT/notices" -name '催办-*.html' | wc -l)" "$(find "$OUT/notices" -name '督办-*.html' | wc -l)" "$OUT"
+
+step "early warning: replay $WATCH_FROM to $TO every two hours — clusters, watershed, emergencies"
+"$BIN" --log-level warn alerts backtest --from "$WATCH_FROM" --to "$TO" --step 2h --detectors emergency,cluster,watershed | tee -a "$OUT/alerts.txt"
+step "warnings next to the events the simulator injected"
+"$BIN" alerts compare --truth "$OUT/simulation/truth.json" --from "$WATCH_FROM" | tee "$OUT/warnings-vs-injected.txt"
+printf '预警通知书: %s in %s/notices/\n' "$(find "$OUT/notices" -name '预警-*.html' | wc -l)" "$OUT"
 
 printf '\nOutputs are in %s/ (simulation truth, ingest log, summary, notices).\n' "$OUT"

@@ -24,13 +24,14 @@ type Config struct {
 	// family-wise probability of a false onset per hour of data over all (zone × window ×
 	// category) tests of one run.
 	Alpha float64
-	// NeighbourRadiusKm is the radius of the multi-county zones: each area with the areas
-	// whose points lie within this distance (region.Neighbours, which falls back to the
+	// NeighbourRadiusKm is the radius of the multi-county zones: an area's neighbours are the
+	// areas whose points lie within this distance (region.Neighbours, which falls back to the
 	// siblings of a county without coordinates). Default 30.
 	NeighbourRadiusKm float64
-	// MaxNeighbours caps a multi-county zone at the nearest areas, so that a zone stays a
-	// compact place a bureau can act on. Default 6; negative: counties alone, no multi-county
-	// zones.
+	// MaxNeighbours is the largest number of neighbours in a zone: the zones of an area are
+	// the area with its 1, 2, … MaxNeighbours nearest neighbours within the radius (the
+	// circles of a space-time scan), so that a zone stays a compact place a bureau can act
+	// on. Default 6; negative: every area alone, no multi-county zones.
 	MaxNeighbours int
 	// MinCount is the least number of distinct reporters in a window for a signal. Default 3.
 	MinCount int

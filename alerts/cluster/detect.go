@@ -1,11 +1,9 @@
 package cluster
 
 import (
-	"fmt"
 	"math"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -107,7 +105,6 @@ const (
 	maxDispersion  = 1.0
 	thresholdMax   = 1e-2  // a signal needs at least this much evidence whatever the budget
 	thresholdMin   = 1e-16 // below this the family's onsets are not tracked
-	binsPerDecade  = 50    // resolution of the threshold search
 	capIterations  = 3
 	dayClasses     = 3 // working day, rest day, statutory holiday
 	blockClasses   = 2 // working, non-working
@@ -324,21 +321,32 @@ func (r *run) scan() {
 				first := max(r.h0, base)
 				last := min(r.h0+int64(hours), base+int64(len(s.Counts))) // exclusive
 				start := len(arena)
-				curDay, curQ := int32(-1), int8(-1)
-				for h := first; h < last; h++ {
-					x := s.Counts[h-base]
-					if x == 0 {
-						continue
+				if first < last {
+					hist := s.Counts[first-base : last-base]
+					off := first - r.h0
+					curDay, curQ := int32(-1), int8(-1)
+					for i0 := 0; i0 < len(hist); i0 += 8 {
+						blk := hist[i0:min(i0+8, len(hist))]
+						if len(blk) == 8 && math.Float32bits(blk[0])|math.Float32bits(blk[1])|math.Float32bits(blk[2])|
+							math.Float32bits(blk[3])|math.Float32bits(blk[4])|math.Float32bits(blk[5])|
+							math.Float32bits(blk[6])|math.Float32bits(blk[7]) == 0 {
+							continue
+						}
+						for i, x := range blk {
+							if x == 0 {
+								continue
+							}
+							rel := off + int64(i0+i)
+							pool[rel] += float64(x)
+							day, q := int32(rel/24), int8(rel%24/6)
+							if day == curDay && q == curQ {
+								arena[len(arena)-1].n += x
+								continue
+							}
+							curDay, curQ = day, q
+							arena = append(arena, entry{day: day, q: q, n: x})
+						}
 					}
-					rel := h - r.h0
-					pool[rel] += float64(x)
-					day, q := int32(rel/24), int8(rel%24/6)
-					if day == curDay && q == curQ {
-						arena[len(arena)-1].n += x
-						continue
-					}
-					curDay, curQ = day, q
-					arena = append(arena, entry{day: day, q: q, n: x})
 				}
 				if len(arena) > start {
 					r.ents[g] = arena[start:len(arena):len(arena)]
@@ -419,10 +427,9 @@ func (r *run) pooledModel() {
 	r.rate = make([][]float64, nc)
 	r.trend = make([]float64, nc)
 	for c := 0; c < nc; c++ {
-		share := 0.0
-		if total > 0 {
-			share = r.catTot[c] / total
-		}
+		// half a report of prior volume, so that a category without history still has a
+		// (small) expectation and its first reports can be judged
+		share := (r.catTot[c] + 0.5) / (total + 0.5*float64(nc))
 		rate := make([]float64, numCells)
 		for cell := range rate {
 			prior := allRate[cell] * share
@@ -657,41 +664,43 @@ type zone struct {
 	areas []int // indexes into run.areas, centre first
 }
 
-// zones returns the zones of the run: every area alone, and every area with its neighbours
-// within the radius (nearest first, at most MaxNeighbours), duplicates removed.
+// zones returns the zones of the run, the circles of Kulldorff's scan over the areas'
+// points: every area alone and with its k nearest neighbours within the radius, k = 1 …
+// MaxNeighbours, duplicates (the same set of areas from another centre) removed.
 func (r *run) zones() []zone {
 	out := make([]zone, 0, 2*len(r.areas))
-	seen := map[string]bool{}
 	for a := range r.areas {
 		out = append(out, zone{areas: []int{a}})
 	}
 	if r.cfg.MaxNeighbours < 0 {
 		return out
 	}
+	seen := map[string]bool{}
+	key := make([]int, 0, r.cfg.MaxNeighbours+1)
+	buf := make([]byte, 0, 4*(r.cfg.MaxNeighbours+1))
 	for a, code := range r.areas {
-		z := zone{areas: []int{a}}
+		members := []int{a}
 		for _, nb := range r.d.neighboursOf(code) {
-			if i, ok := r.areaIdx[nb]; ok {
-				z.areas = append(z.areas, i)
-				if len(z.areas) > r.cfg.MaxNeighbours {
-					break
-				}
+			if len(members) > r.cfg.MaxNeighbours {
+				break
 			}
+			i, ok := r.areaIdx[nb]
+			if !ok {
+				continue
+			}
+			members = append(members, i)
+			key = append(key[:0], members...)
+			sort.Ints(key)
+			buf = buf[:0]
+			for _, x := range key {
+				buf = append(buf, byte(x), byte(x>>8), byte(x>>16), byte(x>>24))
+			}
+			if seen[string(buf)] {
+				continue
+			}
+			seen[string(buf)] = true
+			out = append(out, zone{areas: append([]int(nil), members...)})
 		}
-		if len(z.areas) < 2 {
-			continue
-		}
-		key := append([]int(nil), z.areas...)
-		sort.Ints(key)
-		var b strings.Builder
-		for _, i := range key {
-			fmt.Fprintf(&b, "%d,", i)
-		}
-		if seen[b.String()] {
-			continue
-		}
-		seen[b.String()] = true
-		out = append(out, z)
 	}
 	return out
 }
@@ -717,102 +726,97 @@ type candidate struct {
 	obs, mu, p        float64
 }
 
-// test runs every (zone × window × category) test: it computes each test's probability of a
-// false onset as a function of the threshold, finds the threshold that spends Alpha, and keeps
-// the tests beyond it.
+// group is a set of tests with the same window and nearly the same predictive distribution:
+// means within 1/16 of an octave (their float64 encodings share the top 16 bits) and
+// overdispersions within half an octave (13 bits). The false-onset curve is computed once per
+// group, at the group's upper edges.
+type group struct {
+	window  int
+	mu, inv uint16
+}
+
+const invShift = 51
+
+func quantizeMu(x float64) uint16  { return uint16(math.Float64bits(x) >> binShift) }
+func quantizeInv(x float64) uint16 { return uint16(math.Float64bits(x) >> invShift) }
+
+func (g group) upper() (mu, inv float64) {
+	mu = math.Float64frombits(uint64(g.mu)<<binShift | (1<<binShift - 1))
+	inv = math.Float64frombits(uint64(g.inv)<<invShift | (1<<invShift - 1))
+	return mu, inv
+}
+
+// test runs every (zone × window × category) test: it computes each test's p-value and the
+// family's probability of a false onset as a function of the threshold, finds the threshold
+// that spends Alpha, and keeps the tests beyond it.
 func (r *run) test() Result {
 	nc, K := len(r.cats), len(r.windows)
 	zones := r.zones()
 	alpha := r.cfg.AlphaFor(len(r.areas))
-	nBins := int(math.Ceil((math.Log10(thresholdMax)-math.Log10(thresholdMin))*binsPerDecade)) + 1
 	workers := runtime.GOMAXPROCS(0)
-	hists := make([][]float64, workers)
 	cands := make([][]candidate, workers)
+	groups := make([]map[group]float64, workers)
 	chunk := (len(zones) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		hists[w] = make([]float64, nBins)
+		groups[w] = map[group]float64{}
 		lo, hi := w*chunk, min(len(zones), (w+1)*chunk)
 		wg.Add(1)
 		go func(w, lo, hi int) {
 			defer wg.Done()
-			var bufX, bufA, bufB, tailB, tails, onset []float64
-			hist := hists[w]
+			gs := groups[w]
 			for zi := lo; zi < hi; zi++ {
 				z := zones[zi]
 				for c := 0; c < nc; c++ {
 					for k := 0; k < K; k++ {
-						obs, mu, muB, v := 0.0, 0.0, 0.0, 0.0
+						obs, mu, v := 0.0, 0.0, 0.0
 						for _, a := range z.areas {
 							g := a*nc + c
 							obs += r.obs[g*K+k]
 							m := r.mu[g*(K+1)+k]
 							mu += m
-							muB += r.mu[g*(K+1)+K]
 							v += m * m / r.shape[g]
 						}
 						if mu <= 0 {
 							continue
 						}
 						inv := r.disp[c] + v/(mu*mu)
-						x := dist{mu, inv}
-						bufX = x.pmfs(bufX, r.cfg.MinCount)
-						kEnd := len(bufX) - 1
-						tails = grow(tails, kEnd+2)
-						tails[kEnd+1] = 0
-						for i := kEnd; i >= 0; i-- {
-							tails[i] = tails[i+1] + bufX[i]
-						}
-						kLo := r.cfg.MinCount
-						for kLo <= kEnd && tails[kLo] > thresholdMax {
-							kLo++
-						}
-						kHi := kLo
-						for kHi < kEnd && tails[kHi] > thresholdMin {
-							kHi++
-						}
-						// the observed count
 						if int(obs) >= r.cfg.MinCount {
-							p := 0.0
-							if o := int(obs); o <= kEnd {
-								p = tails[o]
-							} else {
-								p = x.tail(o)
-							}
-							if p < thresholdMax {
+							if p := (dist{mu, inv}).tail(int(obs)); p < thresholdMax {
 								cands[w] = append(cands[w], candidate{zi, c, k, obs, mu, p})
 							}
 						}
-						if kLo > kEnd {
-							continue
-						}
-						// onset probabilities: a new hour of data takes the count from below k to k or more
-						muA := math.Max(0, mu-muB)
-						bufA = dist{muA, inv}.pmfs(bufA, kHi+1)
-						bufB = dist{muB, inv}.pmfs(bufB, 1)
-						tailB = grow(tailB, len(bufB)+1)
-						tailB[len(bufB)] = 0
-						for j := len(bufB) - 1; j >= 0; j-- {
-							tailB[j] = tailB[j+1] + bufB[j]
-						}
-						onset = grow(onset, kHi+2)
-						for kk := kLo; kk <= kHi+1; kk++ {
-							s := 0.0
-							for j := 1; j <= kk && j < len(bufB); j++ {
-								s += tailB[j] * bufA[kk-j]
-							}
-							onset[kk] = s
-						}
-						for kk := kLo; kk <= kHi; kk++ {
-							delta := onset[kk] - onset[kk+1]
-							if delta <= 0 {
-								continue
-							}
-							b := int((math.Log10(math.Max(tails[kk], thresholdMin)) - math.Log10(thresholdMin)) * binsPerDecade)
-							hist[min(max(b, 0), nBins-1)] += delta
-						}
+						gs[group{k, quantizeMu(mu), quantizeInv(inv)}]++
 					}
 				}
+			}
+		}(w, lo, hi)
+	}
+	wg.Wait()
+	all := groups[0]
+	for w := 1; w < workers; w++ {
+		for g, n := range groups[w] {
+			all[g] += n
+		}
+	}
+	list := make([]group, 0, len(all))
+	for g := range all {
+		list = append(list, g)
+	}
+	// the family's false-onset probability by threshold bin
+	nBins := binOf(thresholdMax) + 1
+	hists := make([][]float64, workers)
+	chunk = (len(list) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		hists[w] = make([]float64, nBins)
+		lo, hi := min(len(list), w*chunk), min(len(list), (w+1)*chunk)
+		wg.Add(1)
+		go func(w, lo, hi int) {
+			defer wg.Done()
+			var o onsets
+			for _, g := range list[lo:hi] {
+				mu, inv := g.upper()
+				o.add(hists[w], all[g], mu, inv, float64(r.windows[g.window]), r.cfg.MinCount)
 			}
 		}(w, lo, hi)
 	}
@@ -832,8 +836,7 @@ func (r *run) test() Result {
 		}
 		best = b
 	}
-	threshold := math.Pow(10, math.Log10(thresholdMin)+float64(best+1)/binsPerDecade)
-	threshold = math.Min(threshold, thresholdMax)
+	threshold := math.Min(binEdge(best+1), thresholdMax)
 
 	var sigs []Signal
 	for _, cs := range cands {
@@ -859,6 +862,79 @@ func (r *run) test() Result {
 		Signals: mergeSignals(sigs), Areas: len(r.areas), Tests: tests, Alpha: alpha, Threshold: threshold,
 		DesignedRate: alpha * 168 * 1000 / float64(len(r.areas)),
 	}
+}
+
+// onsets holds the buffers of the false-onset computation.
+type onsets struct {
+	x, a, b, tailX, tailB, onset []float64
+}
+
+// add adds to hist, n times, the false-onset probability of one test as a function of the
+// threshold: the probability that one more hour of data takes the window's count from below
+// the critical value k(t) to k(t) or more, where k(t) is the least count ≥ minCount whose
+// p-value is below t. Arrivals are taken at the window's average hourly rate mu/hours, so the
+// threshold does not loosen at night, when the last hour's expectation is small. The
+// probability is Σ_{j≥1} P(B ≥ j) P(A = k−j), A the count of the rest of the window and B that
+// of the new hour; hist[bin(P(X ≥ k))] receives onset(k) − onset(k+1), so that the sum of the
+// bins up to t's bin is the family's onset probability at t.
+func (o *onsets) add(hist []float64, n, mu, inv, hours float64, minCount int) {
+	x := dist{mu, inv}
+	o.x = x.pmfs(o.x, minCount)
+	kEnd := len(o.x) - 1
+	o.tailX = grow(o.tailX, kEnd+2)
+	o.tailX[kEnd+1] = 0
+	for i := kEnd; i >= 0; i-- {
+		o.tailX[i] = o.tailX[i+1] + o.x[i]
+	}
+	kLo := minCount
+	for kLo <= kEnd && o.tailX[kLo] > thresholdMax {
+		kLo++
+	}
+	if kLo > kEnd {
+		return
+	}
+	kHi := kLo
+	for kHi < kEnd && o.tailX[kHi] > thresholdMin {
+		kHi++
+	}
+	muB := mu / hours
+	o.a = dist{mu - muB, inv}.pmfs(o.a, kHi+1)
+	o.b = dist{muB, inv}.pmfs(o.b, 1)
+	o.tailB = grow(o.tailB, len(o.b)+1)
+	o.tailB[len(o.b)] = 0
+	for j := len(o.b) - 1; j >= 0; j-- {
+		o.tailB[j] = o.tailB[j+1] + o.b[j]
+	}
+	o.onset = grow(o.onset, kHi+2)
+	for k := kLo; k <= kHi+1; k++ {
+		s := 0.0
+		for j := 1; j <= k && j < len(o.b); j++ {
+			s += o.tailB[j] * o.a[k-j]
+		}
+		o.onset[k] = s
+	}
+	nBins := len(hist)
+	for k := kLo; k <= kHi; k++ {
+		if delta := o.onset[k] - o.onset[k+1]; delta > 0 {
+			hist[min(binOf(o.tailX[k]), nBins-1)] += n * delta
+		}
+	}
+}
+
+// The threshold search bins probabilities by the top 16 bits of their float64 encoding
+// (sign, exponent and four bits of mantissa): 16 bins an octave, monotone and exact.
+const binShift = 48
+
+var binBase = int(math.Float64bits(thresholdMin) >> binShift)
+
+// binOf returns the bin of a probability; probabilities below thresholdMin fall in bin 0.
+func binOf(p float64) int {
+	return max(0, int(math.Float64bits(p)>>binShift)-binBase)
+}
+
+// binEdge returns the smallest probability of bin b.
+func binEdge(b int) float64 {
+	return math.Float64frombits(uint64(b+binBase) << binShift)
 }
 
 func grow(b []float64, n int) []float64 {

@@ -2,9 +2,12 @@ package cluster
 
 import (
 	"flag"
+	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,11 +16,12 @@ import (
 )
 
 var (
-	evalScopes = flag.String("eval.scopes", "440000,620000", "comma-separated simulator scopes (province codes or nation) of TestEval")
-	evalSeeds  = flag.String("eval.seeds", "1,2", "comma-separated simulator seeds of TestEval")
-	evalFrom   = flag.String("eval.from", "2025-01-01", "first day of the evaluated period")
-	evalTo     = flag.String("eval.to", "2025-07-01", "day after the evaluated period")
-	evalWarmup = flag.Int("eval.warmup", 70, "days of history simulated before the evaluated period")
+	evalScopes  = flag.String("eval.scopes", "440000,620000", "comma-separated simulator scopes (province codes or nation) of TestEval")
+	evalSeeds   = flag.String("eval.seeds", "1", "comma-separated simulator seeds of TestEval")
+	evalFrom    = flag.String("eval.from", "2025-01-01", "first day of the evaluated period")
+	evalTo      = flag.String("eval.to", "2025-07-01", "day after the evaluated period")
+	evalVerbose = flag.Bool("eval.verbose", false, "list the false warnings of the detector")
+	evalWarmup  = flag.Int("eval.warmup", 70, "days of history simulated before the evaluated period")
 )
 
 func TestEval(t *testing.T) {
@@ -44,34 +48,87 @@ func TestEval(t *testing.T) {
 		{"fixed ≥10 in 24h", FixedThreshold{Count: 10, Window: 24 * time.Hour}},
 		{"fixed ≥5 in 24h", FixedThreshold{Count: 5, Window: 24 * time.Hour}},
 	}
-	total := make([]EvalResult, len(sources))
-	var oracle []time.Duration
-	oracleEvents := 0
+	type job struct {
+		scope string
+		seed  int
+		logs  []string
+		res   []EvalResult
+		delay []time.Duration // oracle
+		n     int
+	}
+	var jobs []*job
+	parallel := runtime.GOMAXPROCS(0)
 	for _, scope := range strings.Split(*evalScopes, ",") {
+		if scope == "nation" {
+			parallel = 1 // memory
+		}
 		for _, seedText := range strings.Split(*evalSeeds, ",") {
 			seed, err := strconv.Atoi(seedText)
 			if err != nil {
 				t.Fatal(err)
 			}
+			jobs = append(jobs, &job{scope: scope, seed: seed})
+		}
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func(j *job) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			logf := func(format string, args ...any) { j.logs = append(j.logs, fmt.Sprintf(format, args...)) }
 			t0 := time.Now()
-			cfg := simulate.Config{From: from.AddDate(0, 0, -*evalWarmup), To: to, Scope: scope, Seed: int64(seed)}
-			st := simulateStream(t, cfg)
-			areas := countAreas(scope)
-			t.Logf("%s seed %d: %d reports, %d series, %d areas, simulated in %v", scope, seed, st.reports, len(st.series), areas, time.Since(t0).Round(time.Millisecond))
+			cfg := simulate.Config{From: from.AddDate(0, 0, -*evalWarmup), To: to, Scope: j.scope, Seed: int64(j.seed)}
+			st, err := newStream(cfg)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			areas := countAreas(j.scope)
+			logf("%s seed %d: %d reports, %d series, %d areas, simulated in %v", j.scope, j.seed, st.reports, len(st.series), areas, time.Since(t0).Round(time.Millisecond))
 			events := st.events()
-			o, n := st.oracle(events, from, to, det.Config().MinCount)
-			oracle = append(oracle, o...)
-			oracleEvents += n
+			o, n, oracleOf := st.oracle(events, from, to, det.Config().MinCount)
+			j.delay, j.n = o, n
 			for i, s := range sources {
 				st = st.rewind()
 				res := Evaluate(s.src, events, EvalOptions{From: from, To: to, Areas: areas, Series: st.at})
-				t.Logf("  %-18s %s", s.name, summary(res))
+				logf("  %-18s %s", s.name, summary(res))
 				if len(res.Missed) > 0 && i == 0 {
-					t.Logf("  %-18s missed %v", "", res.Missed)
+					logf("  %-18s missed %v", "", res.Missed)
 				}
-				total[i] = addResults(total[i], res)
+				if i == 0 && *evalVerbose {
+					for _, f := range res.Found {
+						s := f.Signal
+						logf("  found %s after %v (3rd reporter %v): %s %v %.0fh observed %.0f expected %.3f p %.2g threshold %.2g", f.Event, f.Delay, oracleOf[f.Event],
+							s.Category, s.Areas, s.WindowEnd.Sub(s.WindowStart).Hours(), s.Observed, s.Expected, s.PValue, s.Threshold)
+					}
+					for _, f := range res.FalseSignals {
+						logf("  false: %s %v %s–%s observed %.0f expected %.3f p %.2g threshold %.2g", f.Category, f.Areas,
+							f.WindowStart.Format("01-02 15h"), f.WindowEnd.Format("01-02 15h"), f.Observed, f.Expected, f.PValue, f.Threshold)
+					}
+				}
+				j.res = append(j.res, res)
 			}
+		}(j)
+	}
+	wg.Wait()
+	total := make([]EvalResult, len(sources))
+	var oracle []time.Duration
+	oracleEvents := 0
+	for _, j := range jobs {
+		for _, l := range j.logs {
+			t.Log(l)
 		}
+		if len(j.res) < len(sources) {
+			continue
+		}
+		for i := range sources {
+			total[i] = addResults(total[i], j.res[i])
+		}
+		oracle = append(oracle, j.delay...)
+		oracleEvents += j.n
 	}
 	sort.Slice(oracle, func(i, j int) bool { return oracle[i] < oracle[j] })
 	t.Logf("TOTAL over %s × seeds %s, %s to %s:", *evalScopes, *evalSeeds, *evalFrom, *evalTo)
@@ -164,8 +221,9 @@ func (st *stream) rewind() *stream {
 // oracle returns, for the target clusters of [from, to−72h), the time from onset to the
 // arrival of the k-th distinct reporter in the event's places (a lower bound of any
 // detector's delay that needs k reporters), and the number of such clusters.
-func (st *stream) oracle(events []Event, from, to time.Time, k int) ([]time.Duration, int) {
+func (st *stream) oracle(events []Event, from, to time.Time, k int) ([]time.Duration, int, map[string]time.Duration) {
 	var out []time.Duration
+	byID := map[string]time.Duration{}
 	n := 0
 	ids := map[string]simulate.Event{}
 	for _, ev := range st.truth.Events {
@@ -189,7 +247,8 @@ func (st *stream) oracle(events []Event, from, to time.Time, k int) ([]time.Dura
 			// the bin of the k-th reporter is complete one hour after its start
 			at := st.builder.start.Add(time.Duration(hours[k-1]+1) * time.Hour)
 			out = append(out, at.Sub(ev.Onset))
+			byID[ev.ID] = at.Sub(ev.Onset)
 		}
 	}
-	return out, n
+	return out, n, byID
 }

@@ -50,12 +50,16 @@ type EvalResult struct {
 	// in event order; MedianDelay is their median.
 	Delays      []time.Duration
 	MedianDelay time.Duration
-	// Missed lists the target events not detected within 72 h.
+	// Missed lists the target events not detected within 72 h; Found the first matching
+	// signal of each detected one.
 	Missed []string
+	Found  []Found
 	// Warnings is the number of warnings (runs of overlapping signals, see Gap);
 	// FalseWarnings those of them that match no known event of any type; Other those that
 	// match only events of other types (watershed incidents, emergencies, repeat targets).
 	Warnings, FalseWarnings, Other int
+	// FalseSignals holds the first signal of each false warning, for inspection.
+	FalseSignals []Signal
 	// AreaWeeks is Areas × the weeks from From to To; FalsePer1000 the false warnings per
 	// 1,000 area-weeks.
 	AreaWeeks, FalsePer1000 float64
@@ -63,11 +67,19 @@ type EvalResult struct {
 	Detect time.Duration
 }
 
+// Found is the first signal that matched a target event.
+type Found struct {
+	Event  string
+	Delay  time.Duration
+	Signal Signal
+}
+
 // warning is an open run of overlapping signals.
 type warning struct {
 	category string
 	areas    map[string]bool
 	last     time.Time
+	first    Signal
 	target   bool // matched a target event
 	other    bool // matched an event of another type
 }
@@ -87,6 +99,7 @@ func Evaluate(src Source, events []Event, opt EvalOptions) EvalResult {
 	var res EvalResult
 	last := opt.To.Add(-72 * time.Hour)
 	first := map[int]time.Time{} // event index → first matching run
+	firstSig := map[int]Signal{}
 	var targets []int
 	for i, ev := range events {
 		if ev.Type == opt.Target && !ev.Onset.Before(opt.From) && ev.Onset.Before(last) {
@@ -127,6 +140,7 @@ func Evaluate(src Source, events []Event, opt EvalOptions) EvalResult {
 				target = true
 				if _, ok := first[i]; !ok {
 					first[i] = now
+					firstSig[i] = s
 				}
 			}
 			var w *warning
@@ -137,7 +151,7 @@ func Evaluate(src Source, events []Event, opt EvalOptions) EvalResult {
 				}
 			}
 			if w == nil {
-				w = &warning{category: s.Category, areas: map[string]bool{}}
+				w = &warning{category: s.Category, areas: map[string]bool{}, first: s}
 				open = append(open, w)
 				all = append(all, w)
 			}
@@ -162,6 +176,7 @@ func Evaluate(src Source, events []Event, opt EvalOptions) EvalResult {
 			res.Detected24++
 		}
 		res.Delays = append(res.Delays, delay)
+		res.Found = append(res.Found, Found{Event: events[i].ID, Delay: delay, Signal: firstSig[i]})
 	}
 	if n := len(res.Delays); n > 0 {
 		d := append([]time.Duration(nil), res.Delays...)
@@ -180,6 +195,7 @@ func Evaluate(src Source, events []Event, opt EvalOptions) EvalResult {
 			res.Other++
 		default:
 			res.FalseWarnings++
+			res.FalseSignals = append(res.FalseSignals, w.first)
 		}
 	}
 	res.AreaWeeks = float64(opt.Areas) * opt.To.Sub(opt.From).Hours() / (24 * 7)

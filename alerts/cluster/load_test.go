@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -42,11 +43,18 @@ type merge struct {
 	report string
 }
 
-// memSink keeps the messages of a simulated stream.
+// memSink keeps the messages of a simulated stream that the series need: the reports and
+// the merges.
 type memSink struct{ msgs []simulate.Message }
 
+var mergedMark = []byte(`"type":"merged"`)
+
 func (m *memSink) Write(_ context.Context, msgs []simulate.Message) error {
-	m.msgs = append(m.msgs, msgs...)
+	for _, msg := range msgs {
+		if msg.Topic == simulate.TopicReports || bytes.Contains(msg.Value, mergedMark) {
+			m.msgs = append(m.msgs, msg)
+		}
+	}
 	return nil
 }
 
@@ -69,16 +77,24 @@ func identityKey(r *contract.Reporter) string {
 // simulateStream runs the simulator and builds the series of distinct reporters.
 func simulateStream(t testing.TB, cfg simulate.Config) *stream {
 	t.Helper()
+	st, err := newStream(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// newStream is simulateStream for goroutines other than the test's.
+func newStream(cfg simulate.Config) (*stream, error) {
 	sink := &memSink{}
 	truth, err := simulate.Run(context.Background(), cfg, sink)
 	if err != nil {
-		t.Fatalf("simulate: %v", err)
+		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	return buildStream(t, cfg, truth, sink.msgs)
+	return buildStream(cfg, truth, sink.msgs), nil
 }
 
-func buildStream(t testing.TB, cfg simulate.Config, truth *simulate.Truth, msgs []simulate.Message) *stream {
-	t.Helper()
+func buildStream(cfg simulate.Config, truth *simulate.Truth, msgs []simulate.Message) *stream {
 	v := &contract.Validator{Regions: region.Default(), Now: func() time.Time { return cfg.To }}
 	st := &stream{cfg: cfg, truth: truth, builder: NewBuilder(cfg.From, cfg.To, 72*time.Hour),
 		counted: map[string][]counted{}, index: map[seriesKey]int{}}
@@ -89,7 +105,6 @@ func buildStream(t testing.TB, cfg simulate.Config, truth *simulate.Truth, msgs 
 		key      string
 	}
 	var reps []rep
-	mergedMark := []byte(`"type":"merged"`)
 	for _, m := range msgs {
 		switch m.Topic {
 		case simulate.TopicReports:

@@ -10,9 +10,12 @@ import (
 // Series is the hourly count of distinct reporters of one category in one area.
 //
 // Counts[i] is the number of distinct reporters whose report of Category in Area was received
-// in the hour [Start+i·h, Start+(i+1)·h). Start is aligned to a full hour (Asia/Shanghai and UTC
-// hours coincide). The last element may be a partial hour: Detect reads only what lies before
-// `now`, so a caller running at 10:05 may supply the 10:00 bin with the reports of 10:00–10:05.
+// in the hour [Start+i·h, Start+(i+1)·h). Start is a full hour (Asia/Shanghai and UTC hours
+// coincide; a Start inside an hour is taken as that hour). The last element may be a partial
+// hour: Detect reads only what lies before `now`, so a caller running at 10:05 may supply the
+// 10:00 bin with the reports of 10:00–10:05. Hours before Start or after the end of Counts
+// count as zero, so a caller should supply the whole history (Config.HistoryWeeks of whole
+// days before the longest window, and the windows).
 //
 // "Distinct" is the caller's job and the point of the series: a reporter is counted at most
 // once per area and category within a horizon of at least the longest window (the pseudonym
@@ -24,16 +27,6 @@ type Series struct {
 	Category string    // contract category: air, water, noise, …
 	Start    time.Time // first hour, aligned to a full hour
 	Counts   []float32 // one per hour
-}
-
-// hourAt returns the index of the hour containing t in s, which may be out of range.
-func (s *Series) hourAt(t time.Time) int {
-	d := t.Sub(s.Start)
-	i := int(d / time.Hour)
-	if d < 0 && d%time.Hour != 0 {
-		i--
-	}
-	return i
 }
 
 // Builder turns individual reports into Series of distinct reporters. A reporter (a

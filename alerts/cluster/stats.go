@@ -1,6 +1,9 @@
 package cluster
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // dist is the predictive distribution of a count: negative binomial with mean mu and
 // overdispersion inv = 1/size (variance mu + inv·mu²), Poisson when inv is 0.
@@ -117,22 +120,40 @@ func (d dist) pmfs(buf []float64, min int) []float64 {
 // quantile999 returns the smallest c ≥ 1 with P(X > c) < 1e-3 for a Poisson mean mu: the cap
 // of one day's count when the history is made robust to past clusters.
 func quantile999(mu float64) float64 {
-	if mu <= 0 {
-		return 1
-	}
 	if mu > 50 {
 		return math.Ceil(mu + 3.1*math.Sqrt(mu) + 1)
 	}
-	term := math.Exp(-mu)
-	cdf := term
-	k := 0
-	for 1-cdf >= 1e-3 {
-		k++
-		term *= mu / float64(k)
-		cdf += term
-	}
-	return math.Max(1, float64(k))
+	// q999Breaks[c] is the mean at which the quantile passes from c to c+1
+	c := sort.SearchFloat64s(q999Breaks[1:], mu) + 1
+	return float64(c)
 }
+
+// q999Breaks[c] (c ≥ 1) is the Poisson mean above which P(X > c) reaches 1e-3. Computed once.
+var q999Breaks = func() []float64 {
+	out := []float64{0}
+	exceeds := func(mu float64, c int) bool { // P(X > c) ≥ 1e-3
+		term := math.Exp(-mu)
+		cdf := term
+		for k := 1; k <= c; k++ {
+			term *= mu / float64(k)
+			cdf += term
+		}
+		return 1-cdf >= 1e-3
+	}
+	for c := 1; c <= 80; c++ {
+		lo, hi := 0.0, 60.0
+		for i := 0; i < 60; i++ {
+			m := (lo + hi) / 2
+			if exceeds(m, c) {
+				hi = m
+			} else {
+				lo = m
+			}
+		}
+		out = append(out, hi)
+	}
+	return out
+}()
 
 // llr is the Poisson log-likelihood ratio of observing x against mean mu (0 when x ≤ mu): the
 // statistic of Kulldorff's scan, kept as evidence.

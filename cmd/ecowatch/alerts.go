@@ -17,7 +17,7 @@ import (
 
 func runAlerts(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usageError{"a subcommand is required: run, backtest or list"}
+		return usageError{"a subcommand is required: run, backtest, list or compare"}
 	}
 	switch args[0] {
 	case "run":
@@ -26,8 +26,10 @@ func runAlerts(ctx context.Context, e *env, args []string) error {
 		return runAlertsBacktest(ctx, e, args[1:])
 	case "list":
 		return runAlertsList(ctx, e, args[1:])
+	case "compare":
+		return runAlertsCompare(ctx, e, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown subcommand %q (accepted: run, backtest, list)", args[0])}
+	return usageError{fmt.Sprintf("unknown subcommand %q (accepted: run, backtest, list, compare)", args[0])}
 }
 
 // caseDetectors opens the store and assembles the case detectors with their notice writer.
@@ -58,7 +60,8 @@ func (e *env) caseDetectorsOn(s *store.Store) (*alerts.CaseDetectors, error) {
 }
 
 // earlyWarning assembles the cluster, watershed and emergency detectors over a store.
-func (e *env) earlyWarning(s *store.Store) (*alerts.EarlyWarning, error) {
+// soleWriter is set for a backtest (see alerts.EarlyWarning.SoleWriter).
+func (e *env) earlyWarning(s *store.Store, soleWriter bool) (*alerts.EarlyWarning, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
@@ -66,7 +69,8 @@ func (e *env) earlyWarning(s *store.Store) (*alerts.EarlyWarning, error) {
 	regions := region.Default()
 	ew := &alerts.EarlyWarning{
 		Store: s, Regions: regions, Basins: basin.Default(), Calendar: calendar.Default(), Log: e.log,
-		Notices: &alerts.Notices{Store: s, Orgs: org.New(regions), Regions: regions, Dir: cfg.OutDir},
+		Notices:    &alerts.Notices{Store: s, Orgs: org.New(regions), Regions: regions, Dir: cfg.OutDir},
+		SoleWriter: soleWriter,
 	}
 	return ew, ew.Prepare()
 }
@@ -107,7 +111,7 @@ func runAlertsRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ew, err := e.earlyWarning(s)
+	ew, err := e.earlyWarning(s, false)
 	if err != nil {
 		return err
 	}
@@ -166,7 +170,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	ew, err := e.earlyWarning(s)
+	ew, err := e.earlyWarning(s, true)
 	if err != nil {
 		return err
 	}

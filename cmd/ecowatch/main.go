@@ -32,7 +32,7 @@ func commands() []command {
 		{"simulate", "simulate --from T --to T [--scope CODE] [--seed N] [--out DIR]", "generate a realistic stream with known injected events", runSimulate},
 		{"summary", "summary", "print what ingest wrote and dead-lettered", runSummary},
 		{"reveal", "reveal --report-id ID --purpose TEXT [--operator NAME]", "open a report's sealed reporter identity (audited)", runReveal},
-		{"alerts", "alerts run [--at T] | alerts backtest --from T1 --to T2 [--step D] | alerts list", "run the detectors, replay a period, list warnings", runAlerts},
+		{"alerts", "alerts run [--at T] | alerts backtest --from T1 --to T2 [--step D] | alerts list | alerts compare --truth F", "run the detectors, replay a period, list warnings, compare with injected events", runAlerts},
 	}
 }
 

@@ -24,7 +24,7 @@ func TestCommandLineErrorsNameTheSettingAndAcceptedValues(t *testing.T) {
 		{"bad sasl", []string{"topics"}, map[string]string{"ECOWATCH_KAFKA_SASL_MECHANISM": "gssapi"}, 1, "accepted: none, plain, scram-sha-256, scram-sha-512"},
 		{"simulate needs period", []string{"simulate"}, nil, 2, "--from and --to are required"},
 		{"simulate bad time", []string{"simulate", "--from", "yesterday", "--to", "2026-01-02"}, nil, 2, `--from "yesterday" is not a time`},
-		{"alerts needs subcommand", []string{"alerts"}, nil, 2, "run, backtest or list"},
+		{"alerts needs subcommand", []string{"alerts"}, nil, 2, "run, backtest, list or compare"},
 		{"backtest step", []string{"alerts", "backtest", "--from", "2026-01-01", "--to", "2026-01-02", "--step", "1s"}, nil, 2, "--step must be at least 1m"},
 		{"config example", []string{"config", "example"}, nil, 0, "kafka.brokers = 127.0.0.1:9092"},
 	}

@@ -62,7 +62,7 @@ func (e *env) jobs(s *store.Store) ([]alerts.Job, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ew, err := e.earlyWarning(s)
+	ew, err := e.earlyWarning(s, false)
 	if err != nil {
 		return nil, nil, err
 	}
