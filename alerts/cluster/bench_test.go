@@ -12,12 +12,12 @@ import (
 
 var (
 	nationOnce   sync.Once
-	nationStream *stream
+	nationStream *SimulatedStream
 )
 
 // nationFixture is ten weeks of the whole country from the simulator: 2,851 areas, eight
 // categories, the default national volume.
-func nationFixture(b testing.TB) *stream {
+func nationFixture(b testing.TB) *SimulatedStream {
 	nationOnce.Do(func() {
 		nationStream = simulateStream(b, simulate.Config{From: day(2025, 3, 1), To: day(2025, 5, 12), Seed: 3})
 	})
@@ -52,7 +52,7 @@ func BenchmarkDetectNation(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := day(2025, 5, 11).Add(15*time.Hour + 5*time.Minute)
-	series := fullGrid(st.at(now))
+	series := fullGrid(st.At(now))
 	res := det.Run(series, now) // warm the neighbour cache
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -66,10 +66,10 @@ func BenchmarkDetectNation(b *testing.B) {
 
 var (
 	provinceOnce   sync.Once
-	provinceStream *stream
+	provinceStream *SimulatedStream
 )
 
-func provinceFixture(b testing.TB) *stream {
+func provinceFixture(b testing.TB) *SimulatedStream {
 	provinceOnce.Do(func() {
 		provinceStream = simulateStream(b, simulate.Config{From: day(2025, 3, 1), To: day(2025, 5, 12), Scope: "440000", Seed: 3})
 	})
@@ -84,7 +84,7 @@ func BenchmarkDetectProvince(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := day(2025, 5, 11).Add(15 * time.Hour)
-	series := st.at(now)
+	series := st.At(now)
 	det.Run(series, now)
 	b.ReportAllocs()
 	b.ResetTimer()

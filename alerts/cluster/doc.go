@@ -79,18 +79,19 @@
 //
 // Every false warning begins with an onset, so by the union bound the expected number of
 // false warnings is at most 168 × Alpha a week, that is FalseWarningRate per 1,000
-// area-weeks: 0.5 by default, under the aim of 1. For the nation (2,851 counties) Alpha is
-// 0.0085 an hour, and t comes out near 2 × 10⁻⁶. The budget is spent where false alarms can
+// area-weeks: 0.5 by default, under the aim of 1. For the nation (2,854 areas) Alpha is
+// 0.0085 an hour, and t comes out near 10⁻⁶. The budget is spent where false alarms can
 // happen: the discreteness of small counts is used (a pastoral county's test with expectation
-// 0.01 reaches a p-value of 10⁻⁸ with 4 reporters and costs almost nothing), which is what a
-// plain Bonferroni correction over the 270,000 tests would waste. The onset curve is computed
-// once per group of tests with the same window and nearly the same distribution (within 1/16
-// octave of mean), which keeps a national run to a few tens of milliseconds.
+// 0.01 reaches a p-value below 10⁻⁸ with 4 reporters and costs almost nothing), which is what
+// a plain Bonferroni correction over the 270,000 tests would waste. The onset curve is
+// computed once per group of tests with the same window and nearly the same distribution
+// (within 1/16 octave of mean), which keeps a national run (22,800 series of ten weeks) to
+// about a tenth of a second on two cores (BenchmarkDetectNation).
 //
 // The bound is conservative across nested windows and overlapping zones (one arrival can
 // make several of them cross together), and optimistic in two places: arrivals are taken at
 // the window's average rate, and a critical value that drops as the expectation falls (into
-// the night) is not counted as an onset. The evaluation measures the result: 0.6–0.7 false
+// the night) is not counted as an onset. The evaluation measures the result: 0.54 false
 // warnings per 1,000 area-weeks at the default 0.5.
 //
 // A space-time scan with Monte-Carlo p-values (999 replicates) was not used: a run would
@@ -100,11 +101,28 @@
 //
 // # Measured quality
 //
-// TestEval runs the simulator (default injected clusters, a 70-day warm-up, fixed seeds)
-// and Detect every hour of the evaluated period, prospectively, with merges applied only
-// once recorded, and prints the figures for the detector and for fixed thresholds; -run
-// Eval with -eval.scopes nation -eval.seeds 1,2 gives the national figures. The injected
-// clusters have 8–14 reporters (more in big cities) spread over 6–72 hours: the arrival of
-// the third distinct reporter, the earliest any detector needing three can signal, is
-// itself a median 4–6 hours after onset.
+// TestEval runs the simulator (default injected clusters, a 70-day warm-up, fixed seeds) and
+// Detect every hour of the evaluated period, prospectively: only the counts before each run,
+// merges applied from the time they are recorded. It matches signals to injected events
+// (same category, a shared area, overlapping windows; watershed incidents, emergencies and
+// repeat targets excuse a signal too) and prints, for the detector and for fixed thresholds,
+// the share of clusters detected within 24 h and 72 h of onset, the median delay, and false
+// warnings per 1,000 area-weeks (signals of one category sharing an area, less than 24 h
+// apart, are one warning). By default it evaluates 广东 and 甘肃, January–June 2025, seed 1;
+// the national figures come from
+//
+//	go test ./alerts/cluster -run Eval -v -timeout 60m -eval.scopes nation -eval.seeds 1,2
+//
+// which for January–June 2025 (63 injected clusters, 74,000 area-weeks) gives:
+//
+//	                      24 h    72 h    median delay   false warnings / 1,000 area-weeks
+//	this detector         90.5%   95.2%   6 h 12 min     0.54
+//	fixed ≥ 10 in 24 h    41.3%   47.6%   13 h 0 min     0.68
+//	fixed ≥ 5 in 24 h     88.9%   96.8%   8 h 58 min     42.5
+//
+// The injected clusters have 8–14 reporters (more in big cities), a quarter of them merged
+// as duplicates within a day, spread over 6–72 hours: the third distinct reporter, the
+// earliest moment any detector that needs three can signal, is counted a median 5 h 42 min
+// after onset. The detector signals at that moment for most clusters; the aim of a median
+// delay under 4 hours is out of reach of the simulated clusters with MinCount 3.
 package cluster

@@ -81,19 +81,19 @@ func TestEval(t *testing.T) {
 			logf := func(format string, args ...any) { j.logs = append(j.logs, fmt.Sprintf(format, args...)) }
 			t0 := time.Now()
 			cfg := simulate.Config{From: from.AddDate(0, 0, -*evalWarmup), To: to, Scope: j.scope, Seed: int64(j.seed)}
-			st, err := newStream(cfg)
+			st, err := NewSimulatedStream(cfg)
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			areas := countAreas(j.scope)
 			logf("%s seed %d: %d reports, %d series, %d areas, simulated in %v", j.scope, j.seed, st.reports, len(st.series), areas, time.Since(t0).Round(time.Millisecond))
-			events := st.events()
+			events := st.Events()
 			o, n, oracleOf := st.oracle(events, from, to, det.Config().MinCount)
 			j.delay, j.n = o, n
 			for i, s := range sources {
-				st = st.rewind()
-				res := Evaluate(s.src, events, EvalOptions{From: from, To: to, Areas: areas, Series: st.at})
+				st = st.Rewind()
+				res := Evaluate(s.src, events, EvalOptions{From: from, To: to, Areas: areas, Series: st.At})
 				logf("  %-18s %s", s.name, summary(res))
 				if len(res.Missed) > 0 && i == 0 {
 					logf("  %-18s missed %v", "", res.Missed)
@@ -101,7 +101,7 @@ func TestEval(t *testing.T) {
 				if i == 0 && *evalVerbose {
 					for _, f := range res.Found {
 						s := f.Signal
-						logf("  found %s after %v (3rd reporter %v): %s %v %.0fh observed %.0f expected %.3f p %.2g threshold %.2g", f.Event, f.Delay, oracleOf[f.Event],
+						logf("  found %s after %v (reporter number 3 at %v): %s %v %.0fh observed %.0f expected %.3f p %.2g threshold %.2g", f.Event, f.Delay, oracleOf[f.Event],
 							s.Category, s.Areas, s.WindowEnd.Sub(s.WindowStart).Hours(), s.Observed, s.Expected, s.PValue, s.Threshold)
 					}
 					for _, f := range res.FalseSignals {
@@ -136,7 +136,7 @@ func TestEval(t *testing.T) {
 		t.Logf("  %-18s %s", s.name, summary(total[i]))
 	}
 	if len(oracle) > 0 {
-		t.Logf("  lower bound: the %d-th distinct reporter of an injected cluster arrives at a median %v after onset (%d of %d clusters reach it)",
+		t.Logf("  lower bound: distinct reporter number %d of an injected cluster is counted a median %v after onset (%d of %d clusters reach it)",
 			det.Config().MinCount, oracle[len(oracle)/2].Round(time.Minute), len(oracle), oracleEvents)
 	}
 	d := total[0]
@@ -206,22 +206,10 @@ func countAreas(scope string) int {
 	return len(region.Default().Leaves(scope))
 }
 
-// rewind restores the counts that the previous evaluation's merges took out, so that the
-// next source sees the same stream from the start.
-func (st *stream) rewind() *stream {
-	for i := 0; i < st.next; i++ {
-		for _, c := range st.counted[st.merges[i].report] {
-			st.series[c.series].Counts[c.hour]++
-		}
-	}
-	st.next = 0
-	return st
-}
-
 // oracle returns, for the target clusters of [from, to−72h), the time from onset to the
 // arrival of the k-th distinct reporter in the event's places (a lower bound of any
 // detector's delay that needs k reporters), and the number of such clusters.
-func (st *stream) oracle(events []Event, from, to time.Time, k int) ([]time.Duration, int, map[string]time.Duration) {
+func (st *SimulatedStream) oracle(events []Event, from, to time.Time, k int) ([]time.Duration, int, map[string]time.Duration) {
 	var out []time.Duration
 	byID := map[string]time.Duration{}
 	n := 0

@@ -31,6 +31,7 @@ func commands() []command {
 		{"ingest", "ingest [--until-idle D]", "consume reports and case events into ClickHouse", runIngest},
 		{"simulate", "simulate --from T --to T [--scope CODE] [--seed N] [--out DIR]", "generate a realistic stream with known injected events", runSimulate},
 		{"summary", "summary", "print what ingest wrote and dead-lettered", runSummary},
+		{"eval", "eval detection [--scope CODE] [--from T] [--to T] [--seed N]", "measure detection quality on a simulated stream with injected clusters", runEval},
 		{"reveal", "reveal --report-id ID --purpose TEXT [--operator NAME]", "open a report's sealed reporter identity (audited)", runReveal},
 		{"alerts", "alerts run [--at T] | alerts backtest --from T1 --to T2 [--step D] | alerts list | alerts compare --truth F", "run the detectors, replay a period, list warnings, compare with injected events", runAlerts},
 	}
