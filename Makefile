@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/ecowatch
 SERVICES := deploy/local/services.sh
 
-.PHONY: all build services services-stop services-status demo test unit lint faults bench clean
+.PHONY: all build browser services services-stop services-status demo test unit lint faults bench clean
 
 all: build
 
@@ -24,8 +24,12 @@ services-status:
 demo: services build
 	scripts/demo.sh
 
+## browser: install Debian's chromium for the page tests if it is missing
+browser:
+	deploy/local/browser.sh
+
 ## test: vet, unit tests, and integration tests against the real local services
-test: services build lint
+test: services browser build lint
 	$(GO) test -count=1 -timeout 15m ./...
 
 ## unit: the tests that need no services

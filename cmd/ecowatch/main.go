@@ -31,6 +31,8 @@ func commands() []command {
 		{"ingest", "ingest [--until-idle D]", "consume reports and case events into ClickHouse", runIngest},
 		{"simulate", "simulate --from T --to T [--scope CODE] [--seed N] [--out DIR]", "generate a realistic stream with known injected events", runSimulate},
 		{"summary", "summary", "print what ingest wrote and dead-lettered", runSummary},
+		{"dashboard", "dashboard [--at T] [--scope CODE] --out DIR", "write the leadership dashboards (a static site, swapped in atomically)", runDashboard},
+		{"serve", "serve --dir DIR [--addr 127.0.0.1:8080]", "serve a folder of static pages (the dashboards) over HTTP", runServe},
 		{"eval", "eval detection [--scope CODE] [--from T] [--to T] [--seed N]", "measure detection quality on a simulated stream with injected clusters", runEval},
 		{"reveal", "reveal --report-id ID --purpose TEXT [--operator NAME]", "open a report's sealed reporter identity (audited)", runReveal},
 		{"alerts", "alerts run [--at T] | alerts backtest --from T1 --to T2 [--step D] | alerts list | alerts compare --truth F", "run the detectors, replay a period, list warnings, compare with injected events", runAlerts},

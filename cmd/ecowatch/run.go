@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/dashboards"
 	"github.com/ecowatch/ecowatch/store"
 )
 
@@ -107,6 +109,10 @@ func (e *env) jobs(s *store.Store) ([]alerts.Job, func(), error) {
 		{Name: alerts.DetectorOverdue, Schedule: sched["overdue"], Run: caseJob(alerts.DetectorOverdue)},
 		{Name: alerts.DetectorSupervision, Schedule: sched["supervision"], Run: caseJob(alerts.DetectorSupervision)},
 		{Name: "outbox", Schedule: sched["outbox"], Run: outbox},
+		{Name: "dashboards", Schedule: sched["dashboards"], Run: func(ctx context.Context, asOf time.Time) error {
+			_, err := dashboards.Generate(ctx, s, dashboards.Options{Out: filepath.Join(cfg.OutDir, "dashboards"), At: asOf, Log: e.log})
+			return err
+		}},
 	}
 	for _, j := range jobs {
 		if j.Schedule == "" {

@@ -1,0 +1,14 @@
+// Package dashboards writes the leadership dashboards: a static site with one page for the
+// nation (or a scope) and, by drill-down links, one for every province and prefecture-level
+// city with data — headline figures against the same period before, trends, channel mix, a
+// map, top places and targets, repeat targets, open warnings, overdue cases, on-time league
+// tables, the time the page reflects and the ingest lag (docs/dashboards.md describes every
+// panel).
+//
+// Generate reads all figures of all pages from a Source (*store.Store) in a handful of
+// queries that aggregate for every jurisdiction at once, renders the pages with go-echarts
+// charts and html/template, and publishes the site atomically: DIR is a link to a versioned
+// folder, swapped by rename(2), so a reader never sees a half-written site. Pages load the
+// chart library and map shapes from the site itself (webassets), never from a CDN, and carry
+// no reporter information and no complaint text.
+package dashboards

