@@ -145,6 +145,7 @@ var settings = []setting{
 	schedule("supervision", "15 2 * * *", "supervision detector (督办: repeated complaints, procedure violations)"),
 	schedule("outbox", "* * * * *", "delivery of warning changes to warnings.v1 and webhooks"),
 	schedule("dashboards", "*/10 * * * *", "leadership dashboards (static site under <out>/dashboards)"),
+	schedule("disclosure", "0 7 * * *", "quarterly public disclosure: on the first working day of a quarter, the previous quarter's report under <out>/disclosure/<quarter>"),
 	{"alerts.webhooks-file", "", "File of webhook endpoints, one line per organisation: `org_code url secret` (empty: no webhooks).", false,
 		func(c *Config, v string) error { c.Alerts.WebhooksFile = v; return nil }},
 	{"out.dir", "out", "Folder for notices, reports and dashboards.", false,

@@ -51,7 +51,12 @@ step "warnings next to the events the simulator injected"
 "$BIN" alerts compare --truth "$OUT/simulation/truth.json" --from "$WATCH_FROM" | tee "$OUT/warnings-vs-injected.txt"
 printf '预警通知书: %s in %s/notices/\n' "$(find "$OUT/notices" -name '预警-*.html' | wc -l)" "$OUT"
 
+LAST=$(date -d "$TO -1 day" +%Y-%m)
+QUARTER="${LAST%-*}Q$(( (10#${LAST#*-} - 1) / 3 + 1 ))"
+step "quarterly public disclosure $QUARTER of $SCOPE → $OUT/disclosure/"
+"$BIN" report --quarter "$QUARTER" --scope "$SCOPE" --out "$OUT/disclosure"
+
 step "leadership dashboards → $OUT/dashboards/"
 "$BIN" --log-level warn dashboard --at "${DEMO_DASHBOARD_AT:-$(date -d "$TO -1 day" +%F)T18:00}" --out "$OUT/dashboards" | tee "$OUT/dashboards.txt"
 
-printf '\nOutputs are in %s/ (simulation truth, ingest log, summary, notices, dashboards).\n' "$OUT"
+printf '\nOutputs are in %s/ (simulation truth, ingest log, summary, notices, disclosure, dashboards).\n' "$OUT"

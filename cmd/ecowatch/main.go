@@ -31,6 +31,7 @@ func commands() []command {
 		{"ingest", "ingest [--until-idle D]", "consume reports and case events into ClickHouse", runIngest},
 		{"simulate", "simulate --from T --to T [--scope CODE] [--seed N] [--out DIR]", "generate a realistic stream with known injected events", runSimulate},
 		{"summary", "summary", "print what ingest wrote and dead-lettered", runSummary},
+		{"report", "report --quarter YYYYQn [--scope CODE] [--out DIR]", "write the quarterly public disclosure (信息公开) of a jurisdiction as a static site", runReport},
 		{"dashboard", "dashboard [--at T] [--scope CODE] --out DIR", "write the leadership dashboards (a static site, swapped in atomically)", runDashboard},
 		{"serve", "serve --dir DIR [--addr 127.0.0.1:8080]", "serve a folder of static pages (the dashboards) over HTTP", runServe},
 		{"eval", "eval detection [--scope CODE] [--from T] [--to T] [--seed N]", "measure detection quality on a simulated stream with injected clusters", runEval},

@@ -26,6 +26,9 @@ func TestCommandLineErrorsNameTheSettingAndAcceptedValues(t *testing.T) {
 		{"simulate bad time", []string{"simulate", "--from", "yesterday", "--to", "2026-01-02"}, nil, 2, `--from "yesterday" is not a time`},
 		{"alerts needs subcommand", []string{"alerts"}, nil, 2, "run, backtest, list or compare"},
 		{"backtest step", []string{"alerts", "backtest", "--from", "2026-01-01", "--to", "2026-01-02", "--step", "1s"}, nil, 2, "--step must be at least 1m"},
+		{"report needs quarter", []string{"report"}, nil, 2, "--quarter is required (accepted form: YYYYQn"},
+		{"report bad quarter", []string{"report", "--quarter", "2026-3"}, nil, 2, "accepted form: YYYYQn"},
+		{"report county", []string{"report", "--quarter", "2026Q3", "--scope", "440305"}, nil, 2, "is a county"},
 		{"config example", []string{"config", "example"}, nil, 0, "kafka.brokers = 127.0.0.1:9092"},
 	}
 	for _, tc := range cases {

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/dashboards"
+	"github.com/ecowatch/ecowatch/reports"
 	"github.com/ecowatch/ecowatch/store"
 )
 
@@ -109,6 +111,13 @@ func (e *env) jobs(s *store.Store) ([]alerts.Job, func(), error) {
 		{Name: alerts.DetectorOverdue, Schedule: sched["overdue"], Run: caseJob(alerts.DetectorOverdue)},
 		{Name: alerts.DetectorSupervision, Schedule: sched["supervision"], Run: caseJob(alerts.DetectorSupervision)},
 		{Name: "outbox", Schedule: sched["outbox"], Run: outbox},
+		{Name: "disclosure", Schedule: sched["disclosure"], Run: func(ctx context.Context, asOf time.Time) error {
+			q, due := reports.DueQuarter(calendar.Default(), asOf)
+			if !due {
+				return nil
+			}
+			return reports.Generate(ctx, s, reports.Options{Quarter: q, Out: filepath.Join(cfg.OutDir, "disclosure", q.String())})
+		}},
 		{Name: "dashboards", Schedule: sched["dashboards"], Run: func(ctx context.Context, asOf time.Time) error {
 			_, err := dashboards.Generate(ctx, s, dashboards.Options{Out: filepath.Join(cfg.OutDir, "dashboards"), At: asOf, Log: e.log})
 			return err
