@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -72,6 +73,9 @@ type Ingester struct {
 	metrics   *Metrics
 	log       *slog.Logger
 	stats     Stats
+	// rejoin is set when offsets could not be committed: the consumer group generation is
+	// probably gone (a broker restart); the reader is replaced before the next batch.
+	rejoin atomic.Bool
 }
 
 // New creates an ingester; it joins the group when Run starts. Close it after Run returns.
@@ -91,12 +95,22 @@ func New(conn *broker.Conn, w RecordWriter, pipe *pipeline.Pipeline, v *contract
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	cfg := conn.Config()
-	reader := kafka.NewReader(kafka.ReaderConfig{
+	in := &Ingester{
+		opts: opts, conn: conn, dlq: conn.Writer(conn.Config().TopicDLQ), store: w, pipe: pipe,
+		validator: v, metrics: m, log: opts.Logger, stats: Stats{ByCode: map[contract.Code]int{}},
+	}
+	in.reader = in.newReader()
+	return in
+}
+
+// newReader joins the consumer group (again): it resumes from the committed offsets.
+func (in *Ingester) newReader() *kafka.Reader {
+	cfg, opts := in.conn.Config(), in.opts
+	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:           cfg.Brokers,
 		GroupID:           cfg.Group,
 		GroupTopics:       []string{cfg.TopicReports, cfg.TopicEvents},
-		Dialer:            conn.Dialer(),
+		Dialer:            in.conn.Dialer(),
 		MinBytes:          1,
 		MaxBytes:          16 << 20,
 		MaxWait:           250 * time.Millisecond,
@@ -109,10 +123,6 @@ func New(conn *broker.Conn, w RecordWriter, pipe *pipeline.Pipeline, v *contract
 		ReadBackoffMin:    50 * time.Millisecond,
 		ReadBackoffMax:    500 * time.Millisecond,
 	})
-	return &Ingester{
-		opts: opts, conn: conn, reader: reader, dlq: conn.Writer(cfg.TopicDLQ), store: w, pipe: pipe,
-		validator: v, metrics: m, log: opts.Logger, stats: Stats{ByCode: map[contract.Code]int{}},
-	}
 }
 
 // Close leaves the consumer group and closes the dead-letter writer.
@@ -171,6 +181,11 @@ func (in *Ingester) Run(ctx context.Context) error {
 
 	started, lastMessage := time.Now(), time.Time{}
 	for {
+		if in.rejoin.Swap(false) {
+			in.log.Warn("rejoining the consumer group")
+			in.reader.Close()
+			in.reader = in.newReader()
+		}
 		batch, msgs, err := in.fill(ctx)
 		if len(msgs) > 0 {
 			lastMessage = time.Now()
@@ -300,9 +315,17 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	for i, p := range msgs {
 		kmsgs[i] = p.msg
 	}
-	err := in.retry(ctx, "commit", func(ctx context.Context) error { return in.reader.CommitMessages(ctx, kmsgs...) })
+	// A commit that keeps failing — typically because a broker restart or a rebalance ended the
+	// consumer generation these messages were fetched in — must not stop ingest: the rows are
+	// already durable, so the messages are simply delivered again later and absorbed by the
+	// tables. The commit is retried for a while, then given up with a warning.
+	err := in.retryFor(ctx, "commit", 30*time.Second, func(ctx context.Context) error { return in.reader.CommitMessages(ctx, kmsgs...) })
 	if err != nil {
-		return fmt.Errorf("ingest: committing offsets: %w", err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("ingest: committing offsets: %w", err)
+		}
+		in.log.Warn("offsets not committed; these messages will be delivered again and deduplicated", "messages", len(kmsgs), "err", err)
+		in.rejoin.Store(true)
 	}
 	reports, events, invalid := batch.Counts()
 	in.stats.Reports += reports
@@ -341,11 +364,24 @@ func (in *Ingester) sendDeadLetters(ctx context.Context, msgs []pending) error {
 	return in.retry(ctx, "dlq", func(ctx context.Context) error { return in.dlq.WriteMessages(ctx, out...) })
 }
 
+// attemptTimeout bounds one attempt of a write or a commit.
+const attemptTimeout = 30 * time.Second
+
 // retry runs op until it succeeds, backing off from 100ms to 30s, or until ctx ends.
 func (in *Ingester) retry(ctx context.Context, what string, op func(context.Context) error) error {
+	return in.retryFor(ctx, what, 0, op)
+}
+
+// retryFor is retry that gives up after limit (0: never) and returns the last error.
+func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Duration, op func(context.Context) error) error {
 	backoff := 100 * time.Millisecond
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		err := op(ctx)
+		// Every attempt has a deadline: a Kafka client waiting on a connection the broker's
+		// restart left dead would otherwise never return.
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		err := op(actx)
+		cancel()
 		if err == nil {
 			if attempt > 1 {
 				in.log.Info("recovered", "what", what, "attempts", attempt)
@@ -354,6 +390,9 @@ func (in *Ingester) retry(ctx context.Context, what string, op func(context.Cont
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: giving up, shutting down: %w", what, err)
+		}
+		if limit > 0 && time.Since(start) >= limit {
+			return fmt.Errorf("%s: giving up after %s: %w", what, limit, err)
 		}
 		in.metrics.Retries.WithLabelValues(what).Inc()
 		in.log.Warn("retrying", "what", what, "attempt", attempt, "backoff", backoff, "err", err)

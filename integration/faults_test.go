@@ -123,6 +123,11 @@ func startIngest(t *testing.T, env *testenv.Env) (*exec.Cmd, *strings.Builder) {
 	var logs strings.Builder
 	cmd := exec.Command(ecowatchBinary(t), "ingest")
 	cmd.Env = processEnv(env, "ECOWATCH_INGEST_BATCH_SIZE=2000")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("ingest log (tail):\n%s", tail(logs.String(), 3000))
+		}
+	})
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -257,4 +262,11 @@ func TestFaultTwoInstancesOneKilled(t *testing.T) {
 	wg.Wait()
 	reconcile(t, env, "rebalance", valid, invalid)
 	stopIngest(t, b, logsB)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
 }
