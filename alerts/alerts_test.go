@@ -136,7 +136,7 @@ func TestMergeSuggestionsGroupSameTargetWithinWindow(t *testing.T) {
 	}
 	states := make([]lifecycle.State, len(cases))
 	states[1].MergedInto = "r1"
-	d := describer{orgs: org.New(region.Default()), regions: region.Default()}
+	d := describer{orgs: org.New(region.Default()), regions: region.Default(), cal: calendar.Default()}
 	got := mergeSuggestions(d, cases, states, matterIDs(cases, states), asOf)
 	if len(got) != 2 {
 		t.Fatalf("%d groups: %+v", len(got), got)

@@ -72,7 +72,7 @@ func (cd *CaseDetectors) Run(ctx context.Context, asOf time.Time) ([]RunResult, 
 			RegionCode: c.RegionCode, IntakeOrg: c.IntakeOrg,
 		}, c.Events, asOf)
 	}
-	d := describer{orgs: org.New(cd.Regions), regions: cd.Regions}
+	d := describer{orgs: org.New(cd.Regions), regions: cd.Regions, cal: cd.Calendar}
 	if cd.SaveStates {
 		matters := matterIDs(cases, states)
 		rows, deadlines := caseRows(cases, states, matters, asOf)

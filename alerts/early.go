@@ -227,7 +227,7 @@ func (ew *EarlyWarning) unitOf(area string) string {
 }
 
 func (ew *EarlyWarning) describer() describer {
-	return describer{orgs: org.New(ew.Regions), regions: ew.Regions}
+	return describer{orgs: org.New(ew.Regions), regions: ew.Regions, cal: ew.Calendar}
 }
 
 // levelOf grades a statistical signal: 4 (一般) at the threshold, 3 ten times beyond it or with

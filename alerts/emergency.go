@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ var emergencySignals = []struct {
 // emergencyKind classifies a report, or returns "" when it is no emergency signal. A flag
 // counts on its own; a text signal needs EmergencyCoReporters co-reporters.
 func (ew *EarlyWarning) emergencyKind(p store.ReportPoint) string {
-	flagged := contains(p.Flags, contract.FlagEmergency) || contains(p.Flags, contract.FlagMassIncidentRisk)
+	flagged := slices.Contains(p.Flags, contract.FlagEmergency) || slices.Contains(p.Flags, contract.FlagMassIncidentRisk)
 	for _, s := range emergencySignals {
 		for _, w := range s.words {
 			if strings.Contains(p.Text, w) && (flagged || int(p.CoReporters) >= ew.Config.EmergencyCoReporters) {
@@ -35,9 +36,9 @@ func (ew *EarlyWarning) emergencyKind(p store.ReportPoint) string {
 		}
 	}
 	switch {
-	case contains(p.Flags, contract.FlagMassIncidentRisk):
+	case slices.Contains(p.Flags, contract.FlagMassIncidentRisk):
 		return "gathering"
-	case contains(p.Flags, contract.FlagEmergency):
+	case slices.Contains(p.Flags, contract.FlagEmergency):
 		return "incident"
 	}
 	return ""

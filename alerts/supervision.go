@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ func (c SupervisionConfig) withDefaults() SupervisionConfig {
 type describer struct {
 	orgs    *org.Directory
 	regions *region.Table
+	cal     *calendar.Calendar
 }
 
 func (d describer) place(code string) string {
@@ -161,7 +163,9 @@ func repeatFinding(cfg SupervisionConfig, d describer, situation, label string, 
 	var lines []CaseLine
 	for _, c := range cs {
 		ids = append(ids, c.ReportID)
-		regions = appendUnique(regions, c.RegionCode)
+		if !slices.Contains(regions, c.RegionCode) {
+			regions = append(regions, c.RegionCode)
+		}
 		key := c.Pseudonym
 		if key == "" {
 			key = "anon:" + c.ReportID
@@ -194,7 +198,7 @@ func repeatFinding(cfg SupervisionConfig, d describer, situation, label string, 
 				responsibleBureau.Name + "的办理情况进行督办。",
 			Items: items, Cases: lines,
 			Requirement: "请核实上述问题的办理和整改落实情况，督促" + responsibleBureau.Name + "依法查处并向举报人反馈。",
-			ReplyBy:     calendar.Default().WorkingDayOnOrAfter(asOf.AddDate(0, 0, cfg.ReplyDays)),
+			ReplyBy:     d.cal.WorkingDayOnOrAfter(asOf.AddDate(0, 0, cfg.ReplyDays)),
 			Basis:       "《生态环境举报热线工作管理办法》第十五条；《生态环境信访工作办法》第三十四条",
 		},
 	}
@@ -245,15 +249,6 @@ func mostCommon(cs []*store.CaseHistory, key func(*store.CaseHistory) string) st
 		}
 	}
 	return best
-}
-
-func appendUnique(xs []string, x string) []string {
-	for _, y := range xs {
-		if y == x {
-			return xs
-		}
-	}
-	return append(xs, x)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -332,7 +327,7 @@ func resubmissionFinding(cfg SupervisionConfig, d describer, first *store.CaseHi
 		Evidence:    contract.Evidence{Observed: float64(len(again)), Reporters: 1},
 		ReportIDs:   ids,
 	}
-	reply := calendar.Default().WorkingDayOnOrAfter(asOf.AddDate(0, 0, cfg.ReplyDays))
+	reply := d.cal.WorkingDayOnOrAfter(asOf.AddDate(0, 0, cfg.ReplyDays))
 	if e.Type == contract.EventRecheckDecided {
 		f.Situation, f.Kind, f.Level = "after-recheck/"+first.ReportID, contract.WarningProcedure, 3
 		f.Title = "复核后同一事项再次提出：" + first.ReportID

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 		}
 		var downstream, downNames []string
 		for _, r := range ew.Basins.Reach(tail.Code, tail.River, ew.Config.DownstreamKm) {
-			if !contains(affected, r.Code) && !contains(downstream, r.Code) {
+			if !slices.Contains(affected, r.Code) && !slices.Contains(downstream, r.Code) {
 				downstream = append(downstream, r.Code)
 				downNames = append(downNames, fmt.Sprintf("%s（约 %.0f 公里）", d.place(r.Code), r.CumulativeKm))
 			}
@@ -152,15 +153,6 @@ func unitOn(t *basin.Topology, code, river string) basin.Unit {
 		}
 	}
 	return us[0]
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func orNone(s string) string {
