@@ -35,7 +35,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}),
 		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ecowatch_ingest_retries_total", Help: "Retried operations, by what failed (clickhouse, dlq, commit).",
+			Name: "ecowatch_ingest_retries_total", Help: "Retried operations, by what failed (fetch, clickhouse, dlq, commit).",
 		}, []string{"what"}),
 	}
 	reg.MustRegister(m.Consumed, m.Written, m.DeadLettered, m.Lag, m.BatchSeconds, m.Retries)

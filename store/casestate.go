@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // CaseState is one row of case_states.
@@ -42,43 +44,35 @@ func orEpoch(t time.Time) time.Time {
 // SaveCaseStates writes case states and their deadlines.
 func (s *Store) SaveCaseStates(ctx context.Context, states []CaseState, deadlines []CaseDeadline) error {
 	if len(states) > 0 {
-		batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO case_states (report_id, as_of, kind, channel, received_at,
+		err := s.insert(ctx, "case states", `INSERT INTO case_states (report_id, as_of, kind, channel, received_at,
 			region_code, category, stage, responsible_org, matter_id, merged_into, finding, closed_at, rejected_at,
-			overdue_steps, violations, anomalies)`)
-		if err != nil {
-			return fmt.Errorf("store: preparing case_states insert: %w", err)
-		}
-		for _, c := range states {
-			if err := batch.Append(c.ReportID, c.AsOf, c.Kind, c.Channel, orEpoch(c.ReceivedAt), c.RegionCode, c.Category,
-				c.Stage, c.ResponsibleOrg, c.MatterID, c.MergedInto, c.Finding, orEpoch(c.ClosedAt), orEpoch(c.RejectedAt),
-				nonNil(c.OverdueSteps), nonNil(c.Violations), nonNil(c.Anomalies)); err != nil {
-				batch.Abort()
-				return fmt.Errorf("store: case state %s: %w", c.ReportID, err)
+			overdue_steps, violations, anomalies)`, func(batch driver.Batch) error {
+			for _, c := range states {
+				if err := batch.Append(c.ReportID, c.AsOf, c.Kind, c.Channel, orEpoch(c.ReceivedAt), c.RegionCode, c.Category,
+					c.Stage, c.ResponsibleOrg, c.MatterID, c.MergedInto, c.Finding, orEpoch(c.ClosedAt), orEpoch(c.RejectedAt),
+					nonNil(c.OverdueSteps), nonNil(c.Violations), nonNil(c.Anomalies)); err != nil {
+					return fmt.Errorf("case %s: %w", c.ReportID, err)
+				}
 			}
-		}
-		if err := batch.Send(); err != nil {
-			return fmt.Errorf("store: writing %d case states: %w", len(states), err)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	if len(deadlines) == 0 {
 		return nil
 	}
-	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO case_deadlines (report_id, step, org, start_at, due_at, done_at,
-		status, extension_days, paused_days, rule_article, rule_text, as_of)`)
-	if err != nil {
-		return fmt.Errorf("store: preparing case_deadlines insert: %w", err)
-	}
-	for _, d := range deadlines {
-		if err := batch.Append(d.ReportID, d.Step, d.Org, orEpoch(d.Start), orEpoch(d.Due), orEpoch(d.Done), d.Status,
-			uint16(d.ExtensionDays), uint16(d.PausedDays), d.RuleArticle, d.RuleText, d.AsOf); err != nil {
-			batch.Abort()
-			return fmt.Errorf("store: deadline %s/%s: %w", d.ReportID, d.Step, err)
+	return s.insert(ctx, "deadlines", `INSERT INTO case_deadlines (report_id, step, org, start_at, due_at, done_at,
+		status, extension_days, paused_days, rule_article, rule_text, as_of)`, func(batch driver.Batch) error {
+		for _, d := range deadlines {
+			if err := batch.Append(d.ReportID, d.Step, d.Org, orEpoch(d.Start), orEpoch(d.Due), orEpoch(d.Done), d.Status,
+				uint16(d.ExtensionDays), uint16(d.PausedDays), d.RuleArticle, d.RuleText, d.AsOf); err != nil {
+				return fmt.Errorf("deadline %s/%s: %w", d.ReportID, d.Step, err)
+			}
 		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("store: writing %d deadlines: %w", len(deadlines), err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // SaveMergeSuggestions writes groups of likely duplicates.
@@ -86,21 +80,18 @@ func (s *Store) SaveMergeSuggestions(ctx context.Context, groups []MergeSuggesti
 	if len(groups) == 0 {
 		return nil
 	}
-	batch, err := s.conn.PrepareBatch(ctx, `INSERT INTO merge_suggestions (group_id, as_of, reason, report_ids, target_key,
-		category, region_code, first_at, last_at, merged)`)
-	if err != nil {
-		return fmt.Errorf("store: preparing merge_suggestions insert: %w", err)
-	}
-	for _, g := range groups {
-		merged := uint8(0)
-		if g.Merged {
-			merged = 1
+	return s.insert(ctx, "merge suggestions", `INSERT INTO merge_suggestions (group_id, as_of, reason, report_ids, target_key,
+		category, region_code, first_at, last_at, merged)`, func(batch driver.Batch) error {
+		for _, g := range groups {
+			merged := uint8(0)
+			if g.Merged {
+				merged = 1
+			}
+			if err := batch.Append(g.GroupID, g.AsOf, g.Reason, nonNil(g.ReportIDs), g.TargetKey, g.Category, g.RegionCode,
+				orEpoch(g.First), orEpoch(g.Last), merged); err != nil {
+				return fmt.Errorf("group %s: %w", g.GroupID, err)
+			}
 		}
-		if err := batch.Append(g.GroupID, g.AsOf, g.Reason, nonNil(g.ReportIDs), g.TargetKey, g.Category, g.RegionCode,
-			orEpoch(g.First), orEpoch(g.Last), merged); err != nil {
-			batch.Abort()
-			return fmt.Errorf("store: merge suggestion %s: %w", g.GroupID, err)
-		}
-	}
-	return batch.Send()
+		return nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 )
@@ -31,24 +32,19 @@ func (s *Store) InsertRecord(ctx context.Context, table string, rec arrow.Record
 	for i, f := range rec.Schema().Fields() {
 		names[i] = f.Name
 	}
-	batch, err := s.conn.PrepareBatch(ctx, fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(names, ", ")))
-	if err != nil {
-		return fmt.Errorf("store: preparing insert into %s: %w", table, err)
-	}
-	defer batch.Abort()
-	for i, col := range rec.Columns() {
-		v, err := goColumn(col)
-		if err != nil {
-			return fmt.Errorf("store: insert into %s, column %s: %w", table, names[i], err)
+	query := fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(names, ", "))
+	return s.insert(ctx, "rows into "+table, query, func(batch driver.Batch) error {
+		for i, col := range rec.Columns() {
+			v, err := goColumn(col)
+			if err == nil {
+				err = batch.Column(i).Append(v)
+			}
+			if err != nil {
+				return fmt.Errorf("column %s: %w", names[i], err)
+			}
 		}
-		if err := batch.Column(i).Append(v); err != nil {
-			return fmt.Errorf("store: insert into %s, column %s: %w", table, names[i], err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("store: insert of %d rows into %s: %w", rec.NumRows(), table, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // goColumn converts an Arrow array to the Go slice clickhouse-go appends as a column.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // migration is one versioned schema change. Statements are DDL templates ({enum} is expanded
@@ -361,13 +363,6 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 // recordMigration inserts one schema_migrations row. It uses a native batch: the local 18.16
 // server does not answer an INSERT … VALUES with bound parameters sent through Exec.
 func (s *Store) recordMigration(ctx context.Context, m migration) error {
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, applied_at)")
-	if err != nil {
-		return err
-	}
-	if err := batch.Append(m.version, m.name, time.Now()); err != nil {
-		batch.Abort()
-		return err
-	}
-	return batch.Send()
+	return s.insert(ctx, "migration records", "INSERT INTO schema_migrations (version, name, applied_at)",
+		func(batch driver.Batch) error { return batch.Append(m.version, m.name, time.Now()) })
 }

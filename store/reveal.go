@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // SealedContact is the sealed reporter identity of a report's latest version.
@@ -42,16 +44,8 @@ type RevealAudit struct {
 
 // AuditReveal records a reveal. It must succeed before the identity is shown.
 func (s *Store) AuditReveal(ctx context.Context, a RevealAudit) error {
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO reveal_audit (report_id, purpose, operator, host, key_id, revealed_at)")
-	if err != nil {
-		return fmt.Errorf("store: preparing reveal_audit insert: %w", err)
-	}
-	defer batch.Abort()
-	if err := batch.Append(a.ReportID, a.Purpose, a.Operator, a.Host, a.KeyID, a.At); err != nil {
-		return fmt.Errorf("store: reveal audit: %w", err)
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("store: writing the reveal audit record: %w", err)
-	}
-	return nil
+	return s.insert(ctx, "reveal audit records", "INSERT INTO reveal_audit (report_id, purpose, operator, host, key_id, revealed_at)",
+		func(batch driver.Batch) error {
+			return batch.Append(a.ReportID, a.Purpose, a.Operator, a.Host, a.KeyID, a.At)
+		})
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/ecowatch/ecowatch/contract"
 )
 
@@ -29,29 +31,23 @@ func (s *Store) SaveWarnings(ctx context.Context, rows []WarningRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO warnings ("+warningColumns+")")
-	if err != nil {
-		return fmt.Errorf("store: preparing warnings insert: %w", err)
-	}
-	defer batch.Abort()
-	for _, w := range rows {
-		var codes, names, roles []string
-		for _, r := range w.Recipients {
-			codes, names, roles = append(codes, r.OrgCode), append(names, r.OrgName), append(roles, r.Role)
+	return s.insert(ctx, "warning revisions", "INSERT INTO warnings ("+warningColumns+")", func(batch driver.Batch) error {
+		for _, w := range rows {
+			var codes, names, roles []string
+			for _, r := range w.Recipients {
+				codes, names, roles = append(codes, r.OrgCode), append(names, r.OrgName), append(roles, r.Role)
+			}
+			err := batch.Append(w.WarningID, w.Revision, w.Situation, w.Kind, w.Status, uint8(w.Level), w.Title,
+				nonNil(w.RegionCodes), w.Basin, nonNil(codes), nonNil(names), nonNil(roles),
+				w.Window.From.Time, w.Window.To.Time, w.Evidence.Observed, w.Evidence.Expected, w.Evidence.Baseline,
+				w.Evidence.Statistic, w.Evidence.PValue, w.Evidence.Score, uint32(w.Evidence.Reporters),
+				nonNil(w.ReportIDs), w.Facts, w.OpenedAt, w.IssuedAt.Time)
+			if err != nil {
+				return fmt.Errorf("warning %s: %w", w.WarningID, err)
+			}
 		}
-		err := batch.Append(w.WarningID, w.Revision, w.Situation, w.Kind, w.Status, uint8(w.Level), w.Title,
-			nonNil(w.RegionCodes), w.Basin, nonNil(codes), nonNil(names), nonNil(roles),
-			w.Window.From.Time, w.Window.To.Time, w.Evidence.Observed, w.Evidence.Expected, w.Evidence.Baseline,
-			w.Evidence.Statistic, w.Evidence.PValue, w.Evidence.Score, uint32(w.Evidence.Reporters),
-			nonNil(w.ReportIDs), w.Facts, w.OpenedAt, w.IssuedAt.Time)
-		if err != nil {
-			return fmt.Errorf("store: warning %s: %w", w.WarningID, err)
-		}
-	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("store: writing %d warning revisions: %w", len(rows), err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // CurrentWarnings returns the current revision of the warnings of kind whose status is not
@@ -82,18 +78,15 @@ func (s *Store) MarkDelivered(ctx context.Context, channel string, rows []Warnin
 	if len(rows) == 0 {
 		return nil
 	}
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO deliveries (channel, warning_id, revision, attempts, delivered_at)")
-	if err != nil {
-		return fmt.Errorf("store: preparing deliveries insert: %w", err)
-	}
-	defer batch.Abort()
 	now := time.Now()
-	for _, w := range rows {
-		if err := batch.Append(channel, w.WarningID, w.Revision, uint32(attempts), now); err != nil {
-			return fmt.Errorf("store: delivery of %s: %w", w.WarningID, err)
+	return s.insert(ctx, "deliveries", "INSERT INTO deliveries (channel, warning_id, revision, attempts, delivered_at)", func(batch driver.Batch) error {
+		for _, w := range rows {
+			if err := batch.Append(channel, w.WarningID, w.Revision, uint32(attempts), now); err != nil {
+				return fmt.Errorf("delivery of %s: %w", w.WarningID, err)
+			}
 		}
-	}
-	return batch.Send()
+		return nil
+	})
 }
 
 func (s *Store) queryWarnings(ctx context.Context, q string, args ...any) ([]WarningRow, error) {
@@ -159,16 +152,11 @@ func (s *Store) NextNoticeSerial(ctx context.Context, issuer, kind string, year 
 
 // SaveNotice records an issued notice.
 func (s *Store) SaveNotice(ctx context.Context, n NoticeRecord) error {
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO notices (notice_id, kind, number, issuer_code, recipient_code, recipient_name, warning_ids, revisions, path, issued_at)")
-	if err != nil {
-		return fmt.Errorf("store: preparing notices insert: %w", err)
-	}
-	defer batch.Abort()
-	if err := batch.Append(n.NoticeID, n.Kind, n.Number, n.IssuerCode, n.RecipientCode, n.RecipientName,
-		nonNil(n.WarningIDs), n.Revisions, n.Path, n.IssuedAt); err != nil {
-		return fmt.Errorf("store: notice %s: %w", n.NoticeID, err)
-	}
-	return batch.Send()
+	return s.insert(ctx, "notice records", "INSERT INTO notices (notice_id, kind, number, issuer_code, recipient_code, recipient_name, warning_ids, revisions, path, issued_at)",
+		func(batch driver.Batch) error {
+			return batch.Append(n.NoticeID, n.Kind, n.Number, n.IssuerCode, n.RecipientCode, n.RecipientName,
+				nonNil(n.WarningIDs), n.Revisions, n.Path, n.IssuedAt)
+		})
 }
 
 // DetectorRun is the record of one detector cycle.
@@ -181,15 +169,10 @@ type DetectorRun struct {
 
 // SaveDetectorRun records a detector cycle.
 func (s *Store) SaveDetectorRun(ctx context.Context, r DetectorRun) error {
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO detector_runs (detector, as_of, started_at, finished_at, found, opened, updated, closed, error)")
-	if err != nil {
-		return fmt.Errorf("store: preparing detector_runs insert: %w", err)
-	}
-	defer batch.Abort()
-	if err := batch.Append(r.Detector, r.AsOf, r.Started, r.Finished, uint32(r.Found), uint32(r.Opened), uint32(r.Updated), uint32(r.Closed), r.Error); err != nil {
-		return fmt.Errorf("store: detector run: %w", err)
-	}
-	return batch.Send()
+	return s.insert(ctx, "detector runs", "INSERT INTO detector_runs (detector, as_of, started_at, finished_at, found, opened, updated, closed, error)",
+		func(batch driver.Batch) error {
+			return batch.Append(r.Detector, r.AsOf, r.Started, r.Finished, uint32(r.Found), uint32(r.Opened), uint32(r.Updated), uint32(r.Closed), r.Error)
+		})
 }
 
 func nonNil(s []string) []string {
