@@ -2,6 +2,9 @@
 GO      ?= go
 BIN     := bin/ecowatch
 SERVICES := deploy/local/services.sh
+# bash with pipefail: a recipe that pipes go test through a filter fails when the tests do.
+SHELL   := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: all build browser services services-stop services-status demo test unit lint faults bench clean
 
@@ -44,7 +47,8 @@ lint:
 ## faults: stop and start the real services under load, fill a disk, kill an instance; each
 ## test ends with a reconciliation (also: fuzz the decoders and the redaction for a while)
 faults: services build
-	$(GO) test -count=1 -tags faults -run TestFault -p 1 -v -timeout 30m ./integration 2>&1 | grep -E '^(reconciliation|fault:|--- |ok|FAIL|PASS)'
+	$(GO) test -count=1 -tags faults -run TestFault -p 1 -v -timeout 30m ./integration 2>&1 | tee .local/faults.log \
+		| grep -E '^(reconciliation|fault:|--- |ok|FAIL|PASS)' || { echo "faults failed; the whole log is in .local/faults.log"; exit 1; }
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./contract
 	$(GO) test -run '^$$' -fuzz FuzzRedact -fuzztime 60s ./privacy
 	$(GO) test -run '^$$' -fuzz FuzzEvaluate -fuzztime 60s ./lifecycle
