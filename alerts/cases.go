@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
@@ -65,13 +67,7 @@ func (cd *CaseDetectors) Run(ctx context.Context, asOf time.Time) ([]RunResult, 
 	if err != nil {
 		return nil, err
 	}
-	states := make([]lifecycle.State, len(cases))
-	for i, c := range cases {
-		states[i] = lifecycle.Evaluate(cd.Calendar, lifecycle.Case{
-			ReportID: c.ReportID, Kind: c.Kind, Channel: c.Channel, ReceivedAt: c.ReceivedAt,
-			RegionCode: c.RegionCode, IntakeOrg: c.IntakeOrg,
-		}, c.Events, asOf)
-	}
+	states := evaluateAll(cd.Calendar, cases, asOf)
 	d := describer{orgs: org.New(cd.Regions), regions: cd.Regions, cal: cd.Calendar}
 	if cd.SaveStates {
 		matters := matterIDs(cases, states)
@@ -121,4 +117,25 @@ func (cd *CaseDetectors) Run(ctx context.Context, asOf time.Time) ([]RunResult, 
 		results = append(results, res)
 	}
 	return results, nil
+}
+
+// evaluateAll evaluates every case as of asOf, on every core: a national history is about a
+// million cases, and cases are independent.
+func evaluateAll(cal *calendar.Calendar, cases []*store.CaseHistory, asOf time.Time) []lifecycle.State {
+	states := make([]lifecycle.State, len(cases))
+	workers := min(runtime.GOMAXPROCS(0), max(len(cases)/1000, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cases); i += workers {
+				c := cases[i]
+				states[i] = lifecycle.Evaluate(cal, lifecycle.Case{
+					ReportID: c.ReportID, Kind: c.Kind, Channel: c.Channel, ReceivedAt: c.ReceivedAt,
+					RegionCode: c.RegionCode, IntakeOrg: c.IntakeOrg,
+				}, c.Events, asOf)
+			}
+		})
+	}
+	wg.Wait()
+	return states
 }

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,9 +26,9 @@ import (
 
 // NoticeStore is what writing notices needs of the store.
 type NoticeStore interface {
-	NoticeExists(ctx context.Context, id string) (bool, error)
-	NextNoticeSerial(ctx context.Context, issuer, kind string, year int) (int, error)
-	SaveNotice(ctx context.Context, n store.NoticeRecord) error
+	ExistingNotices(ctx context.Context, ids []string) (map[string]bool, error)
+	NoticeCounts(ctx context.Context, year int) (map[string]int, error)
+	SaveNotices(ctx context.Context, recs []store.NoticeRecord) error
 	Undelivered(ctx context.Context, channel string) ([]store.WarningRow, error)
 	MarkDelivered(ctx context.Context, channel string, rows []store.WarningRow, attempts int) error
 	WarningRevision(ctx context.Context, id string, revision uint32) (store.WarningRow, bool, error)
@@ -153,20 +154,57 @@ func (n *Notices) Write(ctx context.Context, ch Changes, at time.Time) ([]store.
 		groups[key] = append(groups[key], e)
 	}
 	sort.Strings(keys)
+	// The store is asked once what is already issued and which serial numbers are taken, and
+	// told once what this run issued: a first run over a national history issues thousands of
+	// notices, and a round trip (and a new table part) per notice took most of a minute.
+	noticeIDs := make([]string, len(keys))
+	for i, k := range keys {
+		noticeIDs[i] = noticeID(groups[k])
+	}
+	existing, err := n.Store.ExistingNotices(ctx, noticeIDs)
+	if err != nil {
+		return nil, err
+	}
+	serials, err := n.Store.NoticeCounts(ctx, at.In(calendar.Shanghai).Year())
+	if err != nil {
+		return nil, err
+	}
 	var written []store.NoticeRecord
-	for _, k := range keys {
-		rec, err := n.issue(ctx, groups[k], at)
+	for i, k := range keys {
+		if existing[noticeIDs[i]] {
+			continue
+		}
+		rec, err := n.issue(groups[k], noticeIDs[i], serials, at)
 		if err != nil {
-			return written, err
+			// The notices written before the failure are on disk: record them.
+			return written, errors.Join(err, n.Store.SaveNotices(ctx, written))
 		}
-		if rec != nil {
-			written = append(written, *rec)
-		}
+		written = append(written, rec)
+	}
+	if err := n.Store.SaveNotices(ctx, written); err != nil {
+		return nil, err
 	}
 	return written, nil
 }
 
-func (n *Notices) issue(ctx context.Context, group []entry, at time.Time) (*store.NoticeRecord, error) {
+// noticeID is the deterministic id of the notice for a group: the same kind, recipient and
+// warning revisions give the same notice, which is therefore issued once.
+func noticeID(group []entry) string {
+	first := group[0]
+	var ids []string
+	var revs []uint32
+	for _, e := range group {
+		ids = append(ids, e.w.WarningID)
+		revs = append(revs, e.w.Revision)
+	}
+	idKey := fmt.Sprintf("%s|%s:%s|%v|%v", first.w.Kind, first.recipient.Role, first.recipient.OrgCode, ids, revs)
+	sum := sha256.Sum256([]byte(idKey))
+	return "N-" + hex.EncodeToString(sum[:8])
+}
+
+// issue writes the files of one notice. serials holds the last serial number used per
+// "issuer|kind" this year and is advanced.
+func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, at time.Time) (store.NoticeRecord, error) {
 	first := group[0]
 	recipient := first.recipient
 	var ids []string
@@ -175,24 +213,15 @@ func (n *Notices) issue(ctx context.Context, group []entry, at time.Time) (*stor
 		ids = append(ids, e.w.WarningID)
 		revs = append(revs, e.w.Revision)
 	}
-	idKey := fmt.Sprintf("%s|%s:%s|%v|%v", first.w.Kind, recipient.Role, recipient.OrgCode, ids, revs)
-	sum := sha256.Sum256([]byte(idKey))
-	noticeID := "N-" + hex.EncodeToString(sum[:8])
-	exists, err := n.Store.NoticeExists(ctx, noticeID)
-	if err != nil || exists {
-		return nil, err
-	}
 	var facts Facts
 	if err := json.Unmarshal([]byte(first.w.Facts), &facts); err != nil {
-		return nil, fmt.Errorf("alerts: facts of warning %s: %w", first.w.WarningID, err)
+		return store.NoticeRecord{}, fmt.Errorf("alerts: facts of warning %s: %w", first.w.WarningID, err)
 	}
 	issuer := n.issuer(first.w.Kind, recipient)
 	kind, char := noticeKind(first.w.Kind)
 	day := at.In(calendar.Shanghai)
-	serial, err := n.Store.NextNoticeSerial(ctx, issuer.Code, first.w.Kind, day.Year())
-	if err != nil {
-		return nil, err
-	}
+	serials[issuer.Code+"|"+first.w.Kind]++
+	serial := serials[issuer.Code+"|"+first.w.Kind]
 	number := fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(issuer.Code), char, day.Year(), serial)
 	doc := &notice.Notice{
 		Kind: kind, Number: number, Issuer: issuer.Name, Recipient: recipient.OrgName,
@@ -209,7 +238,7 @@ func (n *Notices) issue(ctx context.Context, group []entry, at time.Time) (*stor
 	for _, e := range group {
 		var f Facts
 		if err := json.Unmarshal([]byte(e.w.Facts), &f); err != nil {
-			return nil, fmt.Errorf("alerts: facts of warning %s: %w", e.w.WarningID, err)
+			return store.NoticeRecord{}, fmt.Errorf("alerts: facts of warning %s: %w", e.w.WarningID, err)
 		}
 		for _, c := range f.Cases {
 			doc.Cases = append(doc.Cases, notice.Case(c))
@@ -231,22 +260,22 @@ func (n *Notices) issue(ctx context.Context, group []entry, at time.Time) (*stor
 	base := fmt.Sprintf("%s-%s-%s", noticeFileKind(first.w.Kind), recipient.OrgCode, noticeID[2:10])
 	var html, md bytes.Buffer
 	if err := doc.WriteHTML(&html); err != nil {
-		return nil, err
+		return store.NoticeRecord{}, err
 	}
 	if err := doc.WriteMarkdown(&md); err != nil {
-		return nil, err
+		return store.NoticeRecord{}, err
 	}
 	files := map[string][]byte{base + ".html": html.Bytes(), base + ".md": md.Bytes()}
 	for _, e := range group {
 		msg, err := json.MarshalIndent(e.w.Warning, "", "  ")
 		if err != nil {
-			return nil, fmt.Errorf("alerts: encoding warning %s: %w", e.w.WarningID, err)
+			return store.NoticeRecord{}, fmt.Errorf("alerts: encoding warning %s: %w", e.w.WarningID, err)
 		}
 		files[fmt.Sprintf("%s.%s-r%d.json", base, e.w.WarningID, e.w.Revision)] = msg
 	}
 	for name, data := range files {
 		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
-			return nil, err
+			return store.NoticeRecord{}, err
 		}
 	}
 	rec := store.NoticeRecord{
@@ -254,10 +283,7 @@ func (n *Notices) issue(ctx context.Context, group []entry, at time.Time) (*stor
 		RecipientCode: recipient.OrgCode, RecipientName: recipient.OrgName, WarningIDs: ids, Revisions: revs,
 		Path: filepath.Join(dir, base+".html"), IssuedAt: at,
 	}
-	if err := n.Store.SaveNotice(ctx, rec); err != nil {
-		return nil, err
-	}
-	return &rec, nil
+	return rec, nil
 }
 
 // issuer is the organ that issues a notice to recipient. A reminder or a warning comes from

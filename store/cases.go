@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ecowatch/ecowatch/contract"
@@ -19,9 +21,51 @@ type CaseHistory struct {
 }
 
 // CaseHistories loads the reports received in [from, asOf] (latest versions) with their events
-// that happened at or before asOf. Events are read from a day before from on (partition
-// pruning: an event cannot precede its report by more than a producer's clock skew).
+// that happened at or before asOf, in report id order. Events are read from a day before from
+// on (partition pruning: an event cannot precede its report by more than a producer's clock
+// skew).
+//
+// A national history of 400 days is about a million cases and three million events, so this
+// is built for volume: the two queries run at once, both sorted by report id; the events land
+// in one flat slice and each case gets its run of it (no per-case allocation, no map), and
+// copies of an event are dropped here rather than by a GROUP BY on the server (which cost
+// more than the whole read).
 func (s *Store) CaseHistories(ctx context.Context, from, asOf time.Time) ([]*CaseHistory, error) {
+	type result struct {
+		events []contract.CaseEvent
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		events, err := s.caseEvents(ctx, from, asOf)
+		done <- result{events, err}
+	}()
+	cases, err := s.caseReports(ctx, from, asOf)
+	ev := <-done
+	if err != nil {
+		return nil, err
+	}
+	if ev.err != nil {
+		return nil, ev.err
+	}
+	events := ev.events
+	for _, c := range cases {
+		for len(events) > 0 && events[0].ReportID < c.ReportID {
+			events = events[1:] // events of a report outside the window's latest versions
+		}
+		n := 0
+		for n < len(events) && events[n].ReportID == c.ReportID {
+			n++
+		}
+		c.Events = dedupEvents(events[:n:n])
+		events = events[n:]
+	}
+	return cases, nil
+}
+
+// caseReports reads the latest version of every report received in [from, asOf], in report
+// id order.
+func (s *Store) caseReports(ctx context.Context, from, asOf time.Time) ([]*CaseHistory, error) {
 	// The filter sits inside the aggregation so only the window is read; a correction that
 	// moved received_at is still resolved by argMax over the versions in the window.
 	rows, err := s.conn.Query(ctx, `
@@ -36,46 +80,85 @@ func (s *Store) CaseHistories(ctx context.Context, from, asOf time.Time) ([]*Cas
 	if err != nil {
 		return nil, fmt.Errorf("store: reading cases: %w", err)
 	}
+	defer rows.Close()
 	var out []*CaseHistory
-	index := map[string]*CaseHistory{}
 	for rows.Next() {
 		c := &CaseHistory{}
 		if err := rows.Scan(&c.ReportID, &c.Kind, &c.Channel, &c.RegionCode, &c.IntakeOrg, &c.Category,
 			&c.TargetKey, &c.TargetName, &c.Pseudonym, &c.ReceivedAt, &c.Place); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("store: reading cases: %w", err)
 		}
 		out = append(out, c)
-		index[c.ReportID] = c
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: reading cases: %w", err)
 	}
+	return out, nil
+}
 
-	erows, err := s.conn.Query(ctx, `
-		SELECT event_id, any(report_id), any(type), any(at), any(org_code), any(to_org_code),
-			any(extension_days), any(merged_into), any(finding)
+// caseEvents reads the events at or before asOf of the reports received in [from, asOf], in
+// report id order. Copies of an event (a redelivery) are still there.
+func (s *Store) caseEvents(ctx context.Context, from, asOf time.Time) ([]contract.CaseEvent, error) {
+	// Sized once from a cheap upper bound: growing a slice of millions of events by doubling
+	// copied more than a gigabyte.
+	var bound uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM case_events WHERE at >= ? AND at <= ?`,
+		from.Add(-24*time.Hour), asOf).Scan(&bound); err != nil {
+		return nil, fmt.Errorf("store: counting case events: %w", err)
+	}
+	rows, err := s.conn.Query(ctx, `
+		SELECT event_id, report_id, type, at, org_code, to_org_code, extension_days, merged_into, finding
 		FROM case_events
 		WHERE at >= ? AND at <= ? AND report_id IN (SELECT report_id FROM reports WHERE received_at >= ? AND received_at <= ?)
-		GROUP BY event_id
-		ORDER BY any(at), event_id`, from.Add(-24*time.Hour), asOf, from, asOf)
+		ORDER BY report_id`, from.Add(-24*time.Hour), asOf, from, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading case events: %w", err)
 	}
-	defer erows.Close()
-	for erows.Next() {
+	defer rows.Close()
+	out := make([]contract.CaseEvent, 0, bound)
+	// Event types and organisation codes repeat across millions of events: one copy of each.
+	intern := map[string]string{}
+	in := func(s *string) {
+		if v, ok := intern[*s]; ok {
+			*s = v
+		} else {
+			intern[*s] = *s
+		}
+	}
+	for rows.Next() {
 		var e contract.CaseEvent
 		var at time.Time
-		if err := erows.Scan(&e.EventID, &e.ReportID, &e.Type, &at, &e.OrgCode, &e.ToOrgCode,
+		if err := rows.Scan(&e.EventID, &e.ReportID, &e.Type, &at, &e.OrgCode, &e.ToOrgCode,
 			&e.ExtensionDays, &e.MergedInto, &e.Finding); err != nil {
 			return nil, fmt.Errorf("store: reading case events: %w", err)
 		}
+		in(&e.Type)
+		in(&e.OrgCode)
+		in(&e.ToOrgCode)
+		in(&e.Finding)
 		e.Schema = contract.SchemaCaseEvents
 		e.At = contract.NewTime(at)
-		if c := index[e.ReportID]; c != nil {
-			c.Events = append(c.Events, e)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: reading case events: %w", err)
+	}
+	return out, nil
+}
+
+// dedupEvents puts a case's events in time order and keeps one copy of each event id (a
+// redelivered event is stored again; the copies are the same message). Deduplicating here,
+// among the few events of one case, is much cheaper than a GROUP BY event_id over millions
+// of events on the server.
+func dedupEvents(events []contract.CaseEvent) []contract.CaseEvent {
+	slices.SortFunc(events, func(a, b contract.CaseEvent) int {
+		return cmp.Or(a.At.Time.Compare(b.At.Time), cmp.Compare(a.EventID, b.EventID))
+	})
+	out := events[:0]
+	for _, e := range events {
+		if !slices.ContainsFunc(out, func(o contract.CaseEvent) bool { return o.EventID == e.EventID }) {
+			out = append(out, e)
 		}
 	}
-	return out, erows.Err()
+	return out
 }

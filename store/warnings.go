@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -130,32 +131,66 @@ type NoticeRecord struct {
 	IssuedAt                                                               time.Time
 }
 
-// NoticeExists reports whether a notice with this id was already issued.
-func (s *Store) NoticeExists(ctx context.Context, id string) (bool, error) {
-	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM notices WHERE notice_id = ?", id).Scan(&n); err != nil {
-		return false, fmt.Errorf("store: notices: %w", err)
+// ExistingNotices returns which of ids have been issued.
+func (s *Store) ExistingNotices(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	// In chunks: the ids travel in the query text, which the server limits (256 KiB).
+	for chunk := range slices.Chunk(ids, 2000) {
+		rows, err := s.conn.Query(ctx, "SELECT DISTINCT notice_id FROM notices WHERE has(?, notice_id)", chunk)
+		if err != nil {
+			return nil, fmt.Errorf("store: notices: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: notices: %w", err)
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: notices: %w", err)
+		}
 	}
-	return n > 0, nil
+	return out, nil
 }
 
-// NextNoticeSerial is the next serial number of an issuer's notices of kind in a year.
-func (s *Store) NextNoticeSerial(ctx context.Context, issuer, kind string, year int) (int, error) {
-	var n uint64
-	err := s.conn.QueryRow(ctx, "SELECT uniqExact(notice_id) FROM notices WHERE issuer_code = ? AND kind = ? AND toYear(issued_at) = ?",
-		issuer, kind, uint16(year)).Scan(&n)
+// NoticeCounts returns how many notices each issuer has issued of each kind in a year, keyed
+// "issuer|kind": the last serial number used.
+func (s *Store) NoticeCounts(ctx context.Context, year int) (map[string]int, error) {
+	rows, err := s.conn.Query(ctx, "SELECT issuer_code, kind, uniqExact(notice_id) FROM notices WHERE toYear(issued_at) = ? GROUP BY issuer_code, kind",
+		uint16(year))
 	if err != nil {
-		return 0, fmt.Errorf("store: notices: %w", err)
+		return nil, fmt.Errorf("store: notices: %w", err)
 	}
-	return int(n) + 1, nil
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var issuer, kind string
+		var n uint64
+		if err := rows.Scan(&issuer, &kind, &n); err != nil {
+			return nil, fmt.Errorf("store: notices: %w", err)
+		}
+		out[issuer+"|"+kind] = int(n)
+	}
+	return out, rows.Err()
 }
 
-// SaveNotice records an issued notice.
-func (s *Store) SaveNotice(ctx context.Context, n NoticeRecord) error {
+// SaveNotices records issued notices.
+func (s *Store) SaveNotices(ctx context.Context, recs []NoticeRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
 	return s.insert(ctx, "notice records", "INSERT INTO notices (notice_id, kind, number, issuer_code, recipient_code, recipient_name, warning_ids, revisions, path, issued_at)",
 		func(batch driver.Batch) error {
-			return batch.Append(n.NoticeID, n.Kind, n.Number, n.IssuerCode, n.RecipientCode, n.RecipientName,
-				nonNil(n.WarningIDs), n.Revisions, n.Path, n.IssuedAt)
+			for _, n := range recs {
+				if err := batch.Append(n.NoticeID, n.Kind, n.Number, n.IssuerCode, n.RecipientCode, n.RecipientName,
+					nonNil(n.WarningIDs), n.Revisions, n.Path, n.IssuedAt); err != nil {
+					return fmt.Errorf("notice %s: %w", n.NoticeID, err)
+				}
+			}
+			return nil
 		})
 }
 
