@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/ecowatch/ecowatch/internal/testenv"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
+	"github.com/ecowatch/ecowatch/reports"
 )
 
 // fillSynthetic writes n synthetic reports spread evenly over [from, to), with an accepted and
@@ -110,5 +112,34 @@ func BenchmarkDetectionCycle(b *testing.B) {
 				b.ReportMetric(time.Since(start).Seconds(), "early-warning-s")
 			}
 		})
+	}
+}
+
+// BenchmarkQuarterlyDisclosure generates the public disclosure of the last quarter of a
+// synthetic national history of 10 million reports over ten years, with the case states and
+// deadlines the hourly overdue run saves, for the nation, a province and a prefecture.
+func BenchmarkQuarterlyDisclosure(b *testing.B) {
+	env := testenv.New(b)
+	fillSynthetic(b, env, 10_000_000, benchNow.AddDate(-10, 0, 0), benchNow)
+	regions := region.Default()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	notices := &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: b.TempDir()}
+	cd := &alerts.CaseDetectors{Store: env.Store, Regions: regions, Calendar: calendar.Default(), Notices: notices,
+		Only: []string{alerts.DetectorOverdue}, SaveStates: true, Log: quiet}
+	ctx := context.Background()
+	if _, err := cd.Run(ctx, benchNow); err != nil {
+		b.Fatal(err)
+	}
+	q := reports.Quarter{Year: 2026, N: 3}
+	scopes := []struct{ name, code string }{{"nation", ""}, {"province", "440000"}, {"prefecture", "440300"}}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, s := range scopes {
+			start := time.Now()
+			if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: s.code, Out: filepath.Join(b.TempDir(), s.name)}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(time.Since(start).Seconds(), s.name+"-s")
+		}
 	}
 }
