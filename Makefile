@@ -31,7 +31,7 @@ demo: services build
 browser:
 	deploy/local/browser.sh
 
-## test: vet, unit tests, and integration tests against the real local services
+## test: gofmt, vet, staticcheck, unit tests, and integration tests against the real local services
 test: services browser build lint
 	$(GO) test -count=1 -timeout 15m ./...
 
@@ -39,10 +39,13 @@ test: services browser build lint
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
 
+## lint: gofmt, go vet and staticcheck (pinned; fetched through the Go module proxy)
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags faults ./integration
 
 ## faults: stop and start the real services under load, fill a disk, kill an instance; each
 ## test ends with a reconciliation (also: fuzz the decoders and the redaction for a while)

@@ -84,7 +84,8 @@ func TestWarningLifecycleOpenUpdateCloseNoDuplicates(t *testing.T) {
 	if ch, err := Reconcile(ctx, ws, kinds, nil, t0.Add(time.Hour), hold); err != nil || len(ch.All()) != 0 {
 		t.Fatalf("a kept warning changed: %+v %v", ch, err)
 	}
-	if WarningID(contract.WarningCluster, "a") != WarningID(contract.WarningCluster, "a") || WarningID(contract.WarningCluster, "a") == WarningID(contract.WarningCluster, "b") {
+	first, again := WarningID(contract.WarningCluster, "a"), WarningID(contract.WarningCluster, "a")
+	if first != again || first == WarningID(contract.WarningCluster, "b") {
 		t.Fatal("warning ids must be stable per situation and differ between situations")
 	}
 	if _, err := Reconcile(ctx, ws, kinds, []Finding{{Situation: "x", Kind: contract.WarningOverdue}}, t0, nil); err == nil {
