@@ -107,7 +107,11 @@ func mergeSuggestions(d describer, cases []*store.CaseHistory, states []lifecycl
 // caseRows converts evaluated states into case_states and case_deadlines rows.
 func caseRows(cases []*store.CaseHistory, states []lifecycle.State, matters map[string]string, asOf time.Time) ([]store.CaseState, []store.CaseDeadline) {
 	rows := make([]store.CaseState, 0, len(states))
-	var deadlines []store.CaseDeadline
+	n := 0
+	for _, st := range states {
+		n += len(st.Deadlines)
+	}
+	deadlines := make([]store.CaseDeadline, 0, n)
 	for i, st := range states {
 		c := cases[i]
 		row := store.CaseState{
@@ -127,7 +131,7 @@ func caseRows(cases []*store.CaseHistory, states []lifecycle.State, matters map[
 			}
 			deadlines = append(deadlines, store.CaseDeadline{
 				ReportID: c.ReportID, Step: string(dl.Step), Org: dl.Org, Status: string(dl.Status),
-				RuleArticle: dl.Rule.Article, RuleText: dl.Rule.Text, Start: dl.Start, Due: dl.Due, Done: dl.Done,
+				RuleArticle: dl.Rule.Article, Start: dl.Start, Due: dl.Due, Done: dl.Done,
 				AsOf: asOf, ExtensionDays: dl.ExtensionDays, PausedDays: dl.PausedDays,
 			})
 		}

@@ -16,11 +16,12 @@ type CaseState struct {
 	OverdueSteps, Violations, Anomalies                                  []string
 }
 
-// CaseDeadline is one row of case_deadlines.
+// CaseDeadline is one row of case_deadlines. The rule is named by its article (the column
+// rule_text is left empty; see migration 4).
 type CaseDeadline struct {
-	ReportID, Step, Org, Status, RuleArticle, RuleText string
-	Start, Due, Done, AsOf                             time.Time
-	ExtensionDays, PausedDays                          int
+	ReportID, Step, Org, Status, RuleArticle string
+	Start, Due, Done, AsOf                   time.Time
+	ExtensionDays, PausedDays                int
 }
 
 // MergeSuggestion is one group of likely duplicates.
@@ -41,20 +42,31 @@ func orEpoch(t time.Time) time.Time {
 	return t
 }
 
-// SaveCaseStates writes case states and their deadlines.
+// SaveCaseStates writes case states and their deadlines, column by column: a national history
+// is a million states and three million deadlines.
 func (s *Store) SaveCaseStates(ctx context.Context, states []CaseState, deadlines []CaseDeadline) error {
 	if len(states) > 0 {
 		err := s.insert(ctx, "case states", `INSERT INTO case_states (report_id, as_of, kind, channel, received_at,
 			region_code, category, stage, responsible_org, matter_id, merged_into, finding, closed_at, rejected_at,
 			overdue_steps, violations, anomalies)`, func(batch driver.Batch) error {
-			for _, c := range states {
-				if err := batch.Append(c.ReportID, c.AsOf, c.Kind, c.Channel, orEpoch(c.ReceivedAt), c.RegionCode, c.Category,
-					c.Stage, c.ResponsibleOrg, c.MatterID, c.MergedInto, c.Finding, orEpoch(c.ClosedAt), orEpoch(c.RejectedAt),
-					nonNil(c.OverdueSteps), nonNil(c.Violations), nonNil(c.Anomalies)); err != nil {
-					return fmt.Errorf("case %s: %w", c.ReportID, err)
-				}
-			}
-			return nil
+			return appendColumns(batch,
+				column(states, func(c *CaseState) string { return c.ReportID }),
+				column(states, func(c *CaseState) time.Time { return c.AsOf }),
+				column(states, func(c *CaseState) string { return c.Kind }),
+				column(states, func(c *CaseState) string { return c.Channel }),
+				column(states, func(c *CaseState) time.Time { return orEpoch(c.ReceivedAt) }),
+				column(states, func(c *CaseState) string { return c.RegionCode }),
+				column(states, func(c *CaseState) string { return c.Category }),
+				column(states, func(c *CaseState) string { return c.Stage }),
+				column(states, func(c *CaseState) string { return c.ResponsibleOrg }),
+				column(states, func(c *CaseState) string { return c.MatterID }),
+				column(states, func(c *CaseState) string { return c.MergedInto }),
+				column(states, func(c *CaseState) string { return c.Finding }),
+				column(states, func(c *CaseState) time.Time { return orEpoch(c.ClosedAt) }),
+				column(states, func(c *CaseState) time.Time { return orEpoch(c.RejectedAt) }),
+				column(states, func(c *CaseState) []string { return nonNil(c.OverdueSteps) }),
+				column(states, func(c *CaseState) []string { return nonNil(c.Violations) }),
+				column(states, func(c *CaseState) []string { return nonNil(c.Anomalies) }))
 		})
 		if err != nil {
 			return err
@@ -64,15 +76,39 @@ func (s *Store) SaveCaseStates(ctx context.Context, states []CaseState, deadline
 		return nil
 	}
 	return s.insert(ctx, "deadlines", `INSERT INTO case_deadlines (report_id, step, org, start_at, due_at, done_at,
-		status, extension_days, paused_days, rule_article, rule_text, as_of)`, func(batch driver.Batch) error {
-		for _, d := range deadlines {
-			if err := batch.Append(d.ReportID, d.Step, d.Org, orEpoch(d.Start), orEpoch(d.Due), orEpoch(d.Done), d.Status,
-				uint16(d.ExtensionDays), uint16(d.PausedDays), d.RuleArticle, d.RuleText, d.AsOf); err != nil {
-				return fmt.Errorf("deadline %s/%s: %w", d.ReportID, d.Step, err)
-			}
-		}
-		return nil
+		status, extension_days, paused_days, rule_article, as_of)`, func(batch driver.Batch) error {
+		return appendColumns(batch,
+			column(deadlines, func(d *CaseDeadline) string { return d.ReportID }),
+			column(deadlines, func(d *CaseDeadline) string { return d.Step }),
+			column(deadlines, func(d *CaseDeadline) string { return d.Org }),
+			column(deadlines, func(d *CaseDeadline) time.Time { return orEpoch(d.Start) }),
+			column(deadlines, func(d *CaseDeadline) time.Time { return orEpoch(d.Due) }),
+			column(deadlines, func(d *CaseDeadline) time.Time { return orEpoch(d.Done) }),
+			column(deadlines, func(d *CaseDeadline) string { return d.Status }),
+			column(deadlines, func(d *CaseDeadline) uint16 { return uint16(d.ExtensionDays) }),
+			column(deadlines, func(d *CaseDeadline) uint16 { return uint16(d.PausedDays) }),
+			column(deadlines, func(d *CaseDeadline) string { return d.RuleArticle }),
+			column(deadlines, func(d *CaseDeadline) time.Time { return d.AsOf }))
 	})
+}
+
+// column is one column of rows, for a columnar append.
+func column[R, V any](rows []R, value func(*R) V) []V {
+	out := make([]V, len(rows))
+	for i := range rows {
+		out[i] = value(&rows[i])
+	}
+	return out
+}
+
+// appendColumns appends whole columns to a batch, in the order of its INSERT.
+func appendColumns(batch driver.Batch, columns ...any) error {
+	for i, c := range columns {
+		if err := batch.Column(i).Append(c); err != nil {
+			return fmt.Errorf("column %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // SaveMergeSuggestions writes groups of likely duplicates.

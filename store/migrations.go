@@ -267,7 +267,10 @@ var migrations = []migration{
 			anomalies Array(String)
 		) ENGINE = ReplacingMergeTree(as_of)
 		ORDER BY report_id`,
-		// Every due date of every case with the rule that produced it. done_at and the other
+		// Every due date of every case with the rule that produced it (rule_article; rule_text
+		// has been left empty since 2026-11: the same legal text on millions of rows an hour
+		// was most of the cost of saving the states, and lifecycle names it by the article).
+		// done_at and the other
 		// times are 1970-01-01 08:00 (epoch 0) when absent. The state at any time T follows
 		// from the columns: overdue at T when start_at <= T, due_at < T and (done_at = epoch 0
 		// or done_at > T).
