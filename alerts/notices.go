@@ -165,9 +165,18 @@ func (n *Notices) Write(ctx context.Context, ch Changes, at time.Time) ([]store.
 	if err != nil {
 		return nil, err
 	}
-	serials, err := n.Store.NoticeCounts(ctx, at.In(calendar.Shanghai).Year())
+	counts, err := n.Store.NoticeCounts(ctx, at.In(calendar.Shanghai).Year())
 	if err != nil {
 		return nil, err
+	}
+	// A notice's number is the issuer's abbreviation, the character of the notice type
+	// (催, 督, 预) and a serial within the year: the serial runs per issuer and character,
+	// across the warning kinds that share one (repeat and procedure are both 督办建议).
+	serials := map[string]int{}
+	for key, c := range counts {
+		issuer, kind, _ := strings.Cut(key, "|")
+		_, char := noticeKind(kind)
+		serials[issuer+"|"+char] += c
 	}
 	var written []store.NoticeRecord
 	for i, k := range keys {
@@ -203,7 +212,7 @@ func noticeID(group []entry) string {
 }
 
 // issue writes the files of one notice. serials holds the last serial number used per
-// "issuer|kind" this year and is advanced.
+// "issuer|character" this year and is advanced.
 func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, at time.Time) (store.NoticeRecord, error) {
 	first := group[0]
 	recipient := first.recipient
@@ -220,8 +229,8 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 	issuer := n.issuer(first.w.Kind, recipient)
 	kind, char := noticeKind(first.w.Kind)
 	day := at.In(calendar.Shanghai)
-	serials[issuer.Code+"|"+first.w.Kind]++
-	serial := serials[issuer.Code+"|"+first.w.Kind]
+	serials[issuer.Code+"|"+char]++
+	serial := serials[issuer.Code+"|"+char]
 	number := fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(issuer.Code), char, day.Year(), serial)
 	doc := &notice.Notice{
 		Kind: kind, Number: number, Issuer: issuer.Name, Recipient: recipient.OrgName,

@@ -135,6 +135,15 @@ func TestPlantedLateCasesAreRemindedExactlyOnce(t *testing.T) {
 		WHERE kind = 'overdue' GROUP BY w, recipient_code HAVING c > 1)`); n != 0 {
 		t.Errorf("%d (warning, recipient) pairs got more than one reminder", n)
 	}
+	// A notice number (文号) names one document of its issuer: no two notices share one, even
+	// of warning kinds that make the same type of notice (repeat and procedure: 督办建议).
+	if n := count(t, env, `SELECT count() FROM (SELECT issuer_code, number FROM notices
+		GROUP BY issuer_code, number HAVING uniqExact(notice_id) > 1)`); n != 0 {
+		t.Errorf("%d notice numbers were given to more than one notice", n)
+	}
+	if n := count(t, env, "SELECT uniqExact(kind) FROM notices WHERE kind IN ('repeat', 'procedure')"); n != 2 {
+		t.Errorf("the run issued %d of the two supervision kinds; the numbering check needs both", n)
+	}
 	// Cases done late are closed warnings by the end; cases still overdue stay open.
 	stillOpen := 0
 	for _, lc := range truth.LateCases {
