@@ -2,6 +2,8 @@ package alerts
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +153,17 @@ func TestMergeSuggestionsGroupSameTargetWithinWindow(t *testing.T) {
 	}
 	if g := byFirst["r5"]; len(g.ReportIDs) != 2 || g.Merged {
 		t.Fatalf("place group %+v", g)
+	}
+}
+
+func TestCitations(t *testing.T) {
+	basis := "《生态环境举报热线工作管理办法》第十一条：举报件应当自受理之日起60日内办结；情况复杂的，可延长；《生态环境举报热线工作管理办法》第十三条（催办）"
+	got := citations(basis)
+	want := []string{"《生态环境举报热线工作管理办法》第十一条：举报件应当自受理之日起60日内办结；情况复杂的，可延长", "《生态环境举报热线工作管理办法》第十三条（催办）"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("citations = %q, want %q", got, want)
+	}
+	if joined := strings.Join(appendNew(got, want...), "；"); joined != basis {
+		t.Fatalf("a basis cited twice must read once: %q", joined)
 	}
 }

@@ -244,6 +244,10 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 	for _, it := range facts.Items {
 		doc.Items = append(doc.Items, notice.Item{Label: it.Label, Value: it.Value})
 	}
+	// A notice gathering several warnings (the reminders to one recipient) lists every case,
+	// copies every other recipient of any of them, and cites every rule they rest on.
+	var requirements, bases []string
+	escalated := false
 	for _, e := range group {
 		var f Facts
 		if err := json.Unmarshal([]byte(e.w.Facts), &f); err != nil {
@@ -255,13 +259,23 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 		if f.ReplyBy.Before(doc.ReplyBy) {
 			doc.ReplyBy = f.ReplyBy
 		}
+		requirements = appendNew(requirements, f.Requirement)
+		bases = appendNew(bases, citations(f.Basis)...)
+		escalated = escalated || e.w.Level < 3
+		for _, r := range e.w.Recipients {
+			if r != recipient {
+				doc.Copy = appendNew(doc.Copy, r.OrgName)
+			}
+		}
 	}
 	if len(group) > 1 {
 		doc.Opening = fmt.Sprintf("经联网平台核查，截至%s，你单位有 %d 件举报件超过规定办理期限，详见下表。", day.Format("2006年1月2日15时"), len(doc.Cases))
-	}
-	for _, r := range first.w.Recipients {
-		if r != recipient {
-			doc.Copy = append(doc.Copy, r.OrgName)
+		doc.Basis = strings.Join(bases, "；")
+		if len(requirements) > 1 {
+			doc.Requirement = "请立即组织完成下表所列举报件超期环节的办理，依法依规答复举报人。"
+			if escalated {
+				doc.Requirement = "请督促下表所列举报件的承办单位立即完成超期环节的办理，并说明超期原因。"
+			}
 		}
 	}
 
@@ -293,6 +307,26 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 		Path: filepath.Join(dir, base+".html"), IssuedAt: at,
 	}
 	return rec, nil
+}
+
+// citations splits a basis into its citations: each starts with the title of a regulation
+// (《…》), and they are separated by "；" (which the cited texts themselves also contain).
+func citations(basis string) []string {
+	parts := strings.Split(basis, "；《")
+	for i := 1; i < len(parts); i++ {
+		parts[i] = "《" + parts[i]
+	}
+	return parts
+}
+
+// appendNew appends the values not yet in list (and not empty), keeping their order.
+func appendNew(list []string, values ...string) []string {
+	for _, v := range values {
+		if v != "" && !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
 }
 
 // issuer is the organ that issues a notice to recipient. A reminder or a warning comes from

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
@@ -85,7 +86,7 @@ func overdueFindings(cfg OverdueConfig, d describer, cal *calendar.Calendar, cas
 						Stage: stageOf(c, asOf), Step: step, Due: day(dl.Due), Overdue: fmt.Sprintf("%d 日", days)}},
 					Requirement: requirement,
 					ReplyBy:     reply,
-					Basis:       dl.Rule.Article + "：" + dl.Rule.Text + "；《生态环境举报热线工作管理办法》第十三条（催办）",
+					Basis:       dl.Rule.Article + "：" + strings.TrimSuffix(dl.Rule.Text, "。") + "；《生态环境举报热线工作管理办法》第十三条（催办）",
 				},
 			})
 		}
@@ -125,7 +126,7 @@ func procedureFindings(d describer, cal *calendar.Calendar, cases []*store.CaseH
 						Stage: stageOf(c, asOf), Step: day(v.At), Note: v.Detail}},
 					Requirement: "请核查该件办理程序，督促" + bureau.Name + "依规整改。",
 					ReplyBy:     reply,
-					Basis:       v.Rule.Article + "：" + v.Rule.Text + "；《生态环境举报热线工作管理办法》第十五条",
+					Basis:       v.Rule.Article + "：" + strings.TrimSuffix(v.Rule.Text, "。") + "；《生态环境举报热线工作管理办法》第十五条",
 				},
 			})
 		}
