@@ -167,3 +167,21 @@ func TestCitations(t *testing.T) {
 		t.Fatalf("a basis cited twice must read once: %q", joined)
 	}
 }
+
+func TestFiguresForReaders(t *testing.T) {
+	for _, tt := range []struct {
+		got, want string
+	}{
+		{expectedText(0), "不足 0.1 "},
+		{expectedText(0.04), "不足 0.1 "},
+		{expectedText(0.06), "约 0.1 "},
+		{expectedText(2.44), "约 2.4 "},
+		{pText(4.5e-16), "p < 0.001"},
+		{pText(0.0012), "p = 0.001"},
+		{pText(0.04), "p = 0.040"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}

@@ -311,15 +311,15 @@ func (ew *EarlyWarning) clusterFinding(s cluster.Signal, points []store.ReportPo
 		ReportIDs: ids,
 		Facts: Facts{
 			Subject: "公众集中举报",
-			Summary: fmt.Sprintf("%s 至 %s（%d 小时）内，%s共有 %.0f 名举报人反映%s类问题，按该地区历史规律预期约 %.1f 名，显著高于正常水平（p = %.2g）。",
+			Summary: fmt.Sprintf("%s 至 %s（%d 小时）内，%s共有 %.0f 名举报人反映%s类问题，按该地区历史规律预期%s名，显著高于正常水平（%s）。",
 				s.WindowStart.In(calendar.Shanghai).Format("1月2日15时"), s.WindowEnd.In(calendar.Shanghai).Format("1月2日15时"), hours,
-				strings.Join(places, "、"), s.Observed, category(s.Category), s.Expected, s.PValue),
+				strings.Join(places, "、"), s.Observed, category(s.Category), expectedText(s.Expected), pText(s.PValue)),
 			Items: []FactItem{
 				{"涉及地区", strings.Join(places, "、")},
 				{"问题类别", category(s.Category)},
 				{"时间范围", fmt.Sprintf("%s 至 %s", s.WindowStart.In(calendar.Shanghai).Format("2006-01-02 15:04"), s.WindowEnd.In(calendar.Shanghai).Format("2006-01-02 15:04"))},
 				{"举报人数（去重）", fmt.Sprintf("%.0f", s.Observed)},
-				{"预期人数", fmt.Sprintf("%.1f", s.Expected)},
+				{"预期人数", expectedText(s.Expected)},
 				{"举报件数", fmt.Sprintf("%d", len(ids))},
 			},
 			Requirement: "请立即核查相关举报反映的问题，查明污染来源，依法处置，并向社会及时回应关切。",
@@ -330,3 +330,20 @@ func (ew *EarlyWarning) clusterFinding(s cluster.Signal, points []store.ReportPo
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// expectedText says an expected number of reporters for a reader: "约 2.4", or "不足 0.1"
+// where the history predicts next to none (rather than "约 0.0").
+func expectedText(x float64) string {
+	if x < 0.05 {
+		return "不足 0.1 "
+	}
+	return fmt.Sprintf("约 %.1f ", x)
+}
+
+// pText states a p-value without scientific notation: "p < 0.001" below a thousandth.
+func pText(p float64) string {
+	if p < 0.001 {
+		return "p < 0.001"
+	}
+	return fmt.Sprintf("p = %.3f", p)
+}

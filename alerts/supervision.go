@@ -193,7 +193,7 @@ func repeatFinding(cfg SupervisionConfig, d describer, situation, label string, 
 		Evidence:    contract.Evidence{Observed: float64(len(cs)), Reporters: len(reporters)},
 		ReportIDs:   ids,
 		Facts: Facts{
-			Subject: "对" + responsibleBureau.Name + "反复举报问题开展督办的建议",
+			Subject: responsibleBureau.Name + "办理反复举报问题",
 			Summary: summary + "。建议你单位依据《生态环境举报热线工作管理办法》第十五条、《生态环境信访工作办法》第三十四条，对" +
 				responsibleBureau.Name + "的办理情况进行督办。",
 			Items: items, Cases: lines,
@@ -347,7 +347,7 @@ func resubmissionFinding(cfg SupervisionConfig, d describer, first *store.CaseHi
 	f.Title = "不予受理后同一事项再次举报：" + first.ReportID
 	f.Recipients = []contract.Recipient{{OrgCode: supervisor.Code, OrgName: supervisor.Name, Role: org.RoleBureau}}
 	f.Facts = Facts{
-		Subject: "对" + bureau.Name + "不予受理后再次举报问题开展督办的建议",
+		Subject: bureau.Name + "不予受理后再次举报问题",
 		Summary: fmt.Sprintf("举报件 %s 于 %s 被%s不予受理，同一举报人此后又就同一事项举报 %d 件，不予受理决定可能不当。",
 			first.ReportID, day(e.At.Time), bureau.Name, len(again)),
 		Cases:       lines,

@@ -117,8 +117,8 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 			ReportIDs:   ids,
 			Facts: Facts{
 				Subject: head.River + "流域水污染风险",
-				Summary: fmt.Sprintf("%s 以来，%s%s段沿线 %d 个地区水污染类举报明显增多（%.0f 名举报人，预期约 %.1f 名），存在流域性污染风险，可能影响下游饮用水安全。",
-					from.In(calendar.Shanghai).Format("1月2日15时"), head.River, strings.Join(places, "—"), len(run), observed, expected),
+				Summary: fmt.Sprintf("%s 以来，%s%s段沿线 %d 个地区水污染类举报明显增多（%.0f 名举报人，预期%s名），存在流域性污染风险，可能影响下游饮用水安全。",
+					from.In(calendar.Shanghai).Format("1月2日15时"), head.River, strings.Join(places, "—"), len(run), observed, expectedText(expected)),
 				Items: []FactItem{
 					{"流域", b.Name}, {"河流", head.River}, {"出现异常的地区（上游至下游）", strings.Join(places, "、")},
 					{"下游地区", orNone(strings.Join(downNames, "、"))}, {"举报人数（去重）", fmt.Sprintf("%.0f", observed)},
