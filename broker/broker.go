@@ -128,6 +128,36 @@ func (c *Conn) EnsureTopics(ctx context.Context, replication int, topics ...stri
 	}
 }
 
+// WaitReady waits until the brokers answer and every topic has a leader for each partition,
+// for at most wait. A topic that does not exist is reported at once: it is a configuration
+// error, not an outage. The errors name the setting to look at.
+func (c *Conn) WaitReady(ctx context.Context, wait time.Duration, topics ...string) error {
+	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 10 * time.Second}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+		if err == nil {
+			for _, t := range meta.Topics {
+				if errors.Is(t.Error, kafka.UnknownTopicOrPartition) {
+					return fmt.Errorf("broker: topic %s does not exist on %v (kafka.topic.* settings; create the topics with `ecowatch topics`)", t.Name, c.cfg.Brokers)
+				}
+			}
+			if topicsReady(meta, len(topics)) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("some partitions have no leader")
+			}
+			return fmt.Errorf("broker: Kafka at %v (kafka.brokers) was not ready within %s: %w", c.cfg.Brokers, wait, err)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
 func topicsReady(meta *kafka.MetadataResponse, want int) bool {
 	if len(meta.Topics) != want {
 		return false

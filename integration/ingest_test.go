@@ -3,12 +3,15 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/ecowatch/ecowatch/config"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/internal/testenv"
 )
@@ -201,5 +204,30 @@ func TestInvalidMessagesGoToDLQWithReason(t *testing.T) {
 	}
 	if n := count(t, env, "SELECT uniqExact(topic, partition, offset) FROM ingest_errors WHERE reason != ''"); n != uint64(len(cases)) {
 		t.Fatalf("ingest_errors has %d rows, want %d", n, len(cases))
+	}
+}
+
+// TestIngestRefusesAMissingTopic: a topic name that does not exist on the broker is a
+// configuration error, said at once and naming the setting — not a silent wait for messages
+// that can never come.
+func TestIngestRefusesAMissingTopic(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	cmd := exec.Command(ecowatchBinary(t), "ingest", "--until-idle", "5s")
+	cmd.Env = processEnv(env, config.EnvName("kafka.topic.reports")+"="+env.Config.Kafka.TopicReports+".missing")
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("ingest with a missing topic: %v, want exit status 1\n%s", err, out)
+	}
+	for _, want := range []string{env.Config.Kafka.TopicReports + ".missing", "does not exist", "kafka.topic", "ecowatch topics"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the error does not say %q:\n%s", want, out)
+		}
+	}
+	// Not after the minute a broker that is starting up is given.
+	if took := time.Since(start); took > 45*time.Second {
+		t.Errorf("ingest took %s to refuse a missing topic", took)
 	}
 }

@@ -125,6 +125,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// brokerStartupWait is how long ingest waits at startup for Kafka to answer.
+const brokerStartupWait = time.Minute
+
 // ingester assembles an ingester over the store and starts the metrics endpoint; stop closes
 // both.
 func (e *env) ingester(ctx context.Context, s *store.Store, untilIdle time.Duration) (*ingest.Ingester, func(), error) {
@@ -134,6 +137,12 @@ func (e *env) ingester(ctx context.Context, s *store.Store, untilIdle time.Durat
 	}
 	conn, err := e.broker()
 	if err != nil {
+		return nil, nil, err
+	}
+	// A wrong address or a missing topic stops ingest at once with a message naming the
+	// setting; a broker that is still starting (or restarting with us) gets a minute. Once
+	// running, ingest rides out outages by itself.
+	if err := conn.WaitReady(ctx, brokerStartupWait, cfg.Kafka.TopicReports, cfg.Kafka.TopicEvents, cfg.Kafka.TopicDLQ); err != nil {
 		return nil, nil, err
 	}
 	pipe, err := e.pipeline()
