@@ -200,15 +200,19 @@ func (n *Notices) Write(ctx context.Context, ch Changes, at time.Time) ([]store.
 // warning revisions give the same notice, which is therefore issued once.
 func noticeID(group []entry) string {
 	first := group[0]
-	var ids []string
-	var revs []uint32
+	ids, revs := revisions(group)
+	idKey := fmt.Sprintf("%s|%s:%s|%v|%v", first.w.Kind, first.recipient.Role, first.recipient.OrgCode, ids, revs)
+	sum := sha256.Sum256([]byte(idKey))
+	return "N-" + hex.EncodeToString(sum[:8])
+}
+
+// revisions lists the warning revisions a group's notice is about.
+func revisions(group []entry) (ids []string, revs []uint32) {
 	for _, e := range group {
 		ids = append(ids, e.w.WarningID)
 		revs = append(revs, e.w.Revision)
 	}
-	idKey := fmt.Sprintf("%s|%s:%s|%v|%v", first.w.Kind, first.recipient.Role, first.recipient.OrgCode, ids, revs)
-	sum := sha256.Sum256([]byte(idKey))
-	return "N-" + hex.EncodeToString(sum[:8])
+	return ids, revs
 }
 
 // issue writes the files of one notice. serials holds the last serial number used per
@@ -216,12 +220,7 @@ func noticeID(group []entry) string {
 func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, at time.Time) (store.NoticeRecord, error) {
 	first := group[0]
 	recipient := first.recipient
-	var ids []string
-	var revs []uint32
-	for _, e := range group {
-		ids = append(ids, e.w.WarningID)
-		revs = append(revs, e.w.Revision)
-	}
+	ids, revs := revisions(group)
 	var facts Facts
 	if err := json.Unmarshal([]byte(first.w.Facts), &facts); err != nil {
 		return store.NoticeRecord{}, fmt.Errorf("alerts: facts of warning %s: %w", first.w.WarningID, err)
