@@ -25,6 +25,17 @@ func TestRedact(t *testing.T) {
 		{"literal secrets", "我是王小明，住在幸福小区3栋", "我是" + Mask + "，住在" + Mask, []string{"王小明", "幸福小区3栋"}},
 		{"one-char secret ignored", "王", "王", []string{"王"}},
 		{"no @ domain", "a@b 无效", "a@b 无效", nil},
+		// Numbers side by side with one space or hyphen between them are still each masked
+		// (found by FuzzRedact: the groups used to be read as one long, harmless number).
+		{"two mobiles", "电话13812345678 13912345678", "电话" + Mask + " " + Mask, nil},
+		{"mobile after a digit", "第1 13812345678号", "第1 " + Mask + "号", nil},
+		{"mobile after a count", "共3 138-1234-5678", "共3 " + Mask, nil},
+		{"id in groups", "身份证 110105 19491231 002X 已核实", "身份证 " + Mask + " 已核实", nil},
+		{"plus86 in groups", "+86 138 1234 5678", Mask, nil},
+		{"grouped date kept", "2026 03 15", "2026 03 15", nil},
+		{"X after a short number kept", "编号123X", "编号123X", nil},
+		{"X after a mobile kept", "13812345678X", Mask + "X", nil},
+		{"invalid UTF-8 secret ignored", "王小昺", "王小昺", []string{"\xe7\x8e"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

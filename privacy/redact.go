@@ -1,6 +1,9 @@
 package privacy
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Mask replaces redacted text.
 const Mask = "[已脱敏]"
@@ -14,10 +17,13 @@ const Mask = "[已脱敏]"
 // final X (ID numbers), and 10–12 digits starting with 0 (landline with area code). Other
 // numbers — dates, amounts, report ids — are kept, since they carry meaning for analysis.
 // The scanner is hand-written because it runs on every report's text at ingest speed.
+// Secrets shorter than two characters, or not valid UTF-8, are not replaced.
 func Redact(text string, secrets ...string) string {
 	for _, s := range secrets {
-		if len([]rune(strings.TrimSpace(s))) >= 2 {
-			text = strings.ReplaceAll(text, strings.TrimSpace(s), Mask)
+		// A secret that is not valid UTF-8 names no characters: replacing its bytes would cut
+		// a character of the text in two (found by FuzzRedact).
+		if s = strings.TrimSpace(s); utf8.ValidString(s) && utf8.RuneCountInString(s) >= 2 {
+			text = strings.ReplaceAll(text, s, Mask)
 		}
 	}
 	if !strings.ContainsAny(text, "0123456789@") {
@@ -33,11 +39,29 @@ func Redact(text string, secrets ...string) string {
 				i++
 				continue
 			}
-			end, digits, first := scanNumber(text, i)
-			if sensitiveNumber(digits, first) {
-				b.WriteString(text[last:i])
-				b.WriteString(Mask)
-				last = end
+			end, groups := scanNumber(text, i)
+			// The groups of a number written with separators may hold several numbers, or a
+			// phone number after an unrelated one ("第1 13812345678"): every run of
+			// consecutive groups that makes a sensitive number is masked, longest first.
+			for g := 0; g < len(groups); g++ {
+				for h := len(groups) - 1; h >= g; h-- {
+					d, stop := joinDigits(groups[g:h+1]), groups[h].end
+					if strings.HasSuffix(d, "X") && len(d) != 18 {
+						d, stop = d[:len(d)-1], stop-1 // the X is a letter after the number
+					}
+					if !sensitiveNumber(d) {
+						continue
+					}
+					start := groups[g].start
+					if g == 0 {
+						start = i // with a leading +
+					}
+					b.WriteString(text[last:start])
+					b.WriteString(Mask)
+					last = stop
+					g = h
+					break
+				}
 			}
 			i = end
 		case c == '@':
@@ -63,38 +87,59 @@ func Redact(text string, secrets ...string) string {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// scanNumber reads digits from i, allowing one space or hyphen between digits and a final X.
-// It returns the end offset, the digits (X included) and the first digit.
-func scanNumber(s string, i int) (end int, digits string, first byte) {
-	var d []byte
+// digitGroup is a run of digits of a number written with separators; the last group of a
+// number may end in X (the check character of an ID number).
+type digitGroup struct {
+	start, end int
+	digits     string
+}
+
+// scanNumber reads a number from i: digit groups separated by one space or hyphen, the last
+// possibly ending in X, after an optional +. It returns the end offset and the groups.
+func scanNumber(s string, i int) (end int, groups []digitGroup) {
 	if s[i] == '+' {
 		i++
 	}
-	for i < len(s) {
-		c := s[i]
-		if isDigit(c) {
-			d = append(d, c)
-			i++
-			continue
-		}
-		if (c == ' ' || c == '-') && i+1 < len(s) && isDigit(s[i+1]) && len(d) > 0 {
-			i++
-			continue
-		}
-		if (c == 'X' || c == 'x') && len(d) == 17 {
-			d = append(d, 'X')
+	for i < len(s) && isDigit(s[i]) {
+		g := digitGroup{start: i}
+		for i < len(s) && isDigit(s[i]) {
 			i++
 		}
-		break
+		g.digits = s[g.start:i]
+		if i < len(s) && (s[i] == 'X' || s[i] == 'x') {
+			i++
+			g.digits += "X"
+		}
+		g.end = i
+		groups = append(groups, g)
+		if strings.HasSuffix(g.digits, "X") || i+1 >= len(s) || (s[i] != ' ' && s[i] != '-') || !isDigit(s[i+1]) {
+			break
+		}
+		i++ // the separator
 	}
-	if len(d) == 0 {
-		return i, "", 0
-	}
-	return i, string(d), d[0]
+	return i, groups
 }
 
-func sensitiveNumber(d string, first byte) bool {
+// joinDigits is the digits of consecutive groups.
+func joinDigits(groups []digitGroup) string {
+	if len(groups) == 1 {
+		return groups[0].digits
+	}
+	var b strings.Builder
+	for _, g := range groups {
+		b.WriteString(g.digits)
+	}
+	return b.String()
+}
+
+// sensitiveNumber reports whether digits have the shape of a phone or ID number. An X may
+// only end an 18-character ID number.
+func sensitiveNumber(d string) bool {
 	n := len(d)
+	if n == 0 || (strings.HasSuffix(d, "X") && n != 18) {
+		return false
+	}
+	first := d[0]
 	switch {
 	case n == 11 && first == '1':
 		return true // mobile
