@@ -25,6 +25,7 @@ import (
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/reports"
+	"github.com/ecowatch/ecowatch/reports/reportstest"
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
@@ -136,7 +137,7 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	p0 := "toDateTime('2026-04-01 00:00:00', 'Asia/Shanghai')"
 	inQ := "received_at >= " + q0 + " AND received_at < " + q1 + " AND province_code = '440000'"
 	inGD := "report_id IN (SELECT report_id FROM reports_latest WHERE province_code = '440000')" // latest version in the province
-	overall := tableRows(t, dir, "overall")
+	overall := reportstest.Table(t, dir, "overall")
 	check := func(table map[string]map[string]string, row, col string, want uint64) {
 		t.Helper()
 		if got := table[row][col]; got != strconv.FormatUint(want, 10) {
@@ -162,7 +163,7 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 		"SELECT uniqExact(matter_id) FROM (SELECT report_id, argMax(matter_id, as_of) AS matter_id, argMax(received_at, as_of) AS received_at, "+
 			"argMax(region_code, as_of) AS region_code FROM case_states GROUP BY report_id) WHERE received_at >= "+q0+" AND received_at < "+q1+" AND "+inGD))
 
-	findings := tableRows(t, dir, "findings")
+	findings := reportstest.Table(t, dir, "findings")
 	closedIn := `SELECT finding, count() FROM (SELECT report_id, argMax(finding, at) AS finding FROM case_events_latest
 		WHERE type = 'closed' AND at >= ` + q0 + ` AND at < ` + q1 + ` GROUP BY report_id) WHERE ` + inGD + ` GROUP BY finding`
 	rows, err := env.Store.Conn().Query(ctx, closedIn)
@@ -181,7 +182,7 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	rows.Close()
 	check(findings, "合计", "quarter", closedTotal)
 
-	byRegion := tableRows(t, dir, "by_region")
+	byRegion := reportstest.Table(t, dir, "by_region")
 	rows, err = env.Store.Conn().Query(ctx, "SELECT city_code, count() FROM reports_latest WHERE "+inQ+" GROUP BY city_code")
 	if err != nil {
 		t.Fatal(err)
@@ -201,13 +202,13 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	if shown < 10 {
 		t.Errorf("only %d prefectures with reports", shown)
 	}
-	soil := tableRows(t, dir, "by_category")["土壤"]["quarter"]
+	soil := reportstest.Table(t, dir, "by_category")["土壤"]["quarter"]
 	if want := count(t, env, "SELECT count() FROM reports_latest WHERE has(categories, 'soil') AND "+inQ); soil != strconv.FormatUint(want, 10) {
 		t.Errorf("by_category / 土壤 = %s, ClickHouse says %d (%d reports corrected to soil)", soil, want, corrected)
 	}
 	same := func(table, row, col, query string) {
 		t.Helper()
-		got := tableRows(t, dir, table)[row][col]
+		got := reportstest.Table(t, dir, table)[row][col]
 		want := count(t, env, query)
 		if got != strconv.FormatUint(want, 10) && !(want < 5 && got == "<5") && got != reports.HiddenMark {
 			t.Errorf("%s / %s / %s = %s, ClickHouse says %d", table, row, col, got, want)
@@ -224,7 +225,7 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	if n := count(t, env, "SELECT count() FROM reports_latest WHERE category = 'air' AND subcategory = '恶臭/异味' AND "+inQ); !strings.Contains(sub, "大气,恶臭/异味,"+strconv.FormatUint(n, 10)+",") {
 		t.Errorf("by_subcategory.csv has not 大气,恶臭/异味,%d:\n%s", n, sub)
 	}
-	cohort := tableRows(t, dir, "cohort_60_days")["合计"]
+	cohort := reportstest.Table(t, dir, "cohort_60_days")["合计"]
 	c0, c1 := "toDateTime('2026-05-02 00:00:00', 'Asia/Shanghai')", "toDateTime('2026-08-02 00:00:00', 'Asia/Shanghai')"
 	cohortQuery := `SELECT %s FROM (SELECT report_id, minIf(at, type = 'accepted') AS acc, minIf(at, type = 'closed') AS cls,
 		minIf(at, type = 'merged') AS mrg FROM case_events_latest GROUP BY report_id)
@@ -236,7 +237,7 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	if want := count(t, env, strings.Replace(cohortQuery, "%s", "countIf(cls > 0 AND cls < "+q1+")", 1)); cohort["closed"] != strconv.FormatUint(want, 10) {
 		t.Errorf("60-day cohort: %s closed, ClickHouse says %d", cohort["closed"], want)
 	}
-	onTime := tableRows(t, dir, "on_time")
+	onTime := reportstest.Table(t, dir, "on_time")
 	met := count(t, env, `SELECT countIf(status = 'met') FROM (SELECT report_id, step, argMax(status, as_of) AS status, argMax(due_at, as_of) AS due
 		FROM case_deadlines GROUP BY report_id, step) WHERE step = 'accept' AND due >= `+q0+` AND due < `+q1+` AND `+inGD)
 	check(onTime, "受理（15日内）", "met", met)
@@ -318,39 +319,6 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 		copyTree(t, shotDir, filepath.Join(keep, "disclosure-screenshots"))
 		t.Logf("site and screenshots copied to %s", keep)
 	}
-}
-
-// tableRows reads data/<id>.json as rows keyed by the first column's text, values as shown in
-// the CSV ("<5", "*", numbers; "—" when null).
-func tableRows(t *testing.T, dir, id string) map[string]map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "data", id+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var jt struct {
-		Columns []struct{ Key string }
-		Rows    []map[string]any
-	}
-	if err := json.Unmarshal(b, &jt); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[string]string{}
-	for _, r := range jt.Rows {
-		row := map[string]string{}
-		for _, c := range jt.Columns {
-			switch v := r[c.Key].(type) {
-			case nil:
-				row[c.Key] = "—"
-			case float64:
-				row[c.Key] = strconv.FormatFloat(v, 'f', -1, 64)
-			case string:
-				row[c.Key] = v
-			}
-		}
-		out[row[jt.Columns[0].Key]] = row
-	}
-	return out
 }
 
 func siteFiles(t *testing.T, dir string) map[string][]byte {

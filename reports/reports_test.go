@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/reports/reportstest"
 	"github.com/ecowatch/ecowatch/store"
 )
 
@@ -155,38 +155,6 @@ func generate(t *testing.T, src Source, dir string, mutate ...func(*Options)) {
 	}
 }
 
-// readJSONTable reads data/<id>.json as rows keyed by the first column's text.
-func readJSONTable(t *testing.T, dir, id string) map[string]map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "data", id+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var jt struct {
-		Columns []struct{ Key string }
-		Rows    []map[string]any
-	}
-	if err := json.Unmarshal(b, &jt); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[string]string{}
-	for _, r := range jt.Rows {
-		row := map[string]string{}
-		for _, c := range jt.Columns {
-			switch v := r[c.Key].(type) {
-			case nil:
-				row[c.Key] = "—"
-			case float64:
-				row[c.Key] = strconv.FormatFloat(v, 'f', -1, 64)
-			case string:
-				row[c.Key] = v
-			}
-		}
-		out[row[jt.Columns[0].Key]] = row
-	}
-	return out
-}
-
 func TestEveryFigureMatchesTheHandComputedFixture(t *testing.T) {
 	dir := t.TempDir()
 	src := newFixture()
@@ -276,7 +244,7 @@ func TestEveryFigureMatchesTheHandComputedFixture(t *testing.T) {
 	tables := map[string]map[string]map[string]string{}
 	for _, w := range want {
 		if tables[w.table] == nil {
-			tables[w.table] = readJSONTable(t, dir, w.table)
+			tables[w.table] = reportstest.Table(t, dir, w.table)
 		}
 		row, ok := tables[w.table][w.row]
 		if !ok {
@@ -366,7 +334,7 @@ func TestSmallCountRule(t *testing.T) {
 		generate(t, newFixture(), dir)
 		for _, id := range []string{"by_channel", "by_category", "by_subcategory", "by_industry", "by_region", "by_month",
 			"rejection_reasons", "cohort_60_days", "region_by_channel"} {
-			tbl := readJSONTable(t, dir, id)
+			tbl := reportstest.Table(t, dir, id)
 			for name, row := range tbl {
 				for col, v := range row {
 					n, err := strconv.ParseFloat(v, 64)
@@ -387,7 +355,7 @@ func TestSmallCountRule(t *testing.T) {
 	t.Run("threshold 1 turns it off", func(t *testing.T) {
 		dir := t.TempDir()
 		generate(t, newFixture(), dir, func(o *Options) { o.Threshold = 1 })
-		ch := readJSONTable(t, dir, "by_channel")
+		ch := reportstest.Table(t, dir, "by_channel")
 		if got := ch["信访·来访"]["quarter"]; got != "3" {
 			t.Errorf("with threshold 1 the count 3 shows as %q", got)
 		}
