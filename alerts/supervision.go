@@ -70,12 +70,7 @@ func (d describer) place(code string) string {
 	return code
 }
 
-func category(c string) string {
-	if n, ok := contract.CategoryNames[c]; ok {
-		return n
-	}
-	return c
-}
+func category(c string) string { return contract.CategoryName(c) }
 
 func day(t time.Time) string { return t.In(calendar.Shanghai).Format("2006-01-02") }
 

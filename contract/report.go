@@ -82,17 +82,5 @@ const (
 	FlagMedia            = "media"              // 舆情
 )
 
-// ChannelNames and CategoryNames give the Chinese label of each code for people.
-var (
-	ChannelNames = map[string]string{
-		"phone": "电话", "wechat": "微信", "web": "网络", "letter": "来信",
-		"visit": "来访", "fax": "传真", "email": "电子邮件", "other": "其他",
-	}
-	CategoryNames = map[string]string{
-		"air": "大气", "water": "水", "noise": "噪声", "solid_waste": "固体废物",
-		"soil": "土壤", "radiation": "辐射", "ecology": "生态", "other": "其他",
-	}
-)
-
 // Received returns ReceivedAt as a time.Time in Asia/Shanghai.
 func (r *Report) Received() time.Time { return r.ReceivedAt.Time }

@@ -142,7 +142,7 @@ func scopeLevel(regions *region.Table, scope string) (int, error) {
 		return 0, fmt.Errorf("dashboards: scope %q is not a region code", scope)
 	case d.Level == region.Province:
 		return levelProvince, nil
-	case d.Level == region.Prefecture && !isPlaceholder(d):
+	case d.Level == region.Prefecture && !d.Placeholder():
 		return levelCity, nil
 	}
 	return 0, fmt.Errorf("dashboards: scope %q (%s) is not a province or a prefecture-level city", scope, d.Name)

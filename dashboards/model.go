@@ -49,14 +49,6 @@ func newLocator(r *region.Table) *locator {
 	return &locator{regions: r, cache: map[string]placement{}}
 }
 
-func isPlaceholder(d region.Division) bool {
-	switch d.Name {
-	case "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划":
-		return true
-	}
-	return false
-}
-
 func (l *locator) place(code string) placement {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -76,7 +68,7 @@ func (l *locator) place(code string) placement {
 		case region.Province:
 			p.province = d.Code
 		case region.Prefecture:
-			if isPlaceholder(d) {
+			if d.Placeholder() {
 				// The counties of a placeholder appear directly on the province's map.
 				if i+1 < len(chain) {
 					p.provChild = chain[i+1].Code

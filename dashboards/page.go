@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -456,7 +457,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		if !any {
 			continue
 		}
-		trend.AddSeries(name(contract.CategoryNames, cat), data,
+		trend.AddSeries(contract.CategoryName(cat), data,
 			charts.WithBarChartOpts(opts.BarChart{Stack: "total"}),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: categoryColors[cat]}))
 	}
@@ -479,7 +480,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		if c == nil || c[spanRecent]+c[spanPrevRecent] == 0 {
 			continue
 		}
-		catLabels = append(catLabels, name(contract.CategoryNames, cat))
+		catLabels = append(catLabels, contract.CategoryName(cat))
 		recent = append(recent, opts.BarData{Value: c[spanRecent], ItemStyle: &opts.ItemStyle{Color: categoryColors[cat]}})
 		before = append(before, opts.BarData{Value: c[spanPrevRecent]})
 	}
@@ -496,18 +497,18 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: types.FuncStr("{b}：{c} 件（{d}%）")}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
 		charts.WithAnimation(false))
-	var slices []opts.PieData
+	var data []opts.PieData
 	for _, ch := range channelOrder {
 		if c := j.Channel[ch]; c != nil && c[spanRecent] > 0 {
-			slices = append(slices, opts.PieData{Name: name(contract.ChannelNames, ch), Value: c[spanRecent]})
+			data = append(data, opts.PieData{Name: contract.ChannelName(ch), Value: c[spanRecent]})
 		}
 	}
 	for ch, c := range j.Channel {
-		if _, known := contract.ChannelNames[ch]; !known && c[spanRecent] > 0 {
-			slices = append(slices, opts.PieData{Name: name(contract.ChannelNames, ch), Value: c[spanRecent]})
+		if !slices.Contains(contract.Channels, ch) && c[spanRecent] > 0 {
+			data = append(data, opts.PieData{Name: contract.ChannelName(ch), Value: c[spanRecent]})
 		}
 	}
-	pie.AddSeries("渠道", slices, charts.WithPieChartOpts(opts.PieChart{Radius: []string{"40%", "68%"}, Center: []string{"50%", "45%"}}),
+	pie.AddSeries("渠道", data, charts.WithPieChartOpts(opts.PieChart{Radius: []string{"40%", "68%"}, Center: []string{"50%", "45%"}}),
 		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Formatter: "{d}%"}))
 	if err := add("c_channels", "100%", pie); err != nil {
 		return err

@@ -139,9 +139,10 @@ func Evaluate(cal *calendar.Calendar, c Case, events []contract.CaseEvent, asOf 
 	if c.ReceivedAt.IsZero() {
 		e.anomaly(AnomalyMissingReceivedAt, "", "举报件没有收到时间，无法计算受理期限。")
 	} else {
-		due, exact := calendarDue(cal, received, AcceptDays)
+		rule := acceptRule(c)
+		due, exact := calendarDue(cal, received, rule.Days)
 		e.estimate(exact)
-		e.accept = &track{d: Deadline{Step: StepAccept, Org: intake, Start: received, Due: due, Rule: acceptRule(c)}}
+		e.accept = &track{d: Deadline{Step: StepAccept, Org: intake, Start: received, Due: due, Rule: rule}}
 	}
 	e.run(events)
 	e.finish()
@@ -307,7 +308,7 @@ func (e *evaluator) apply(ev *contract.CaseEvent) {
 		if !e.closed {
 			e.anomaly(AnomalyReviewBeforeClosed, ev.EventID, "本件尚未办结即请求复查，仍按复查期限跟踪。")
 		}
-		e.review = e.requestTrack(StepReview, RuleReview, ReviewDays, ev, at)
+		e.review = e.requestTrack(StepReview, RuleReview, ev, at)
 		e.st.Stage = StageUnderReview
 	case contract.EventReviewDecided:
 		if !e.review.open() {
@@ -324,7 +325,7 @@ func (e *evaluator) apply(ev *contract.CaseEvent) {
 		if e.review == nil || !e.review.done {
 			e.anomaly(AnomalyRecheckWithoutReview, ev.EventID, "没有已作出的复查意见即请求复核，仍按复核期限跟踪。")
 		}
-		e.recheck = e.requestTrack(StepRecheck, RuleRecheck, RecheckDays, ev, at)
+		e.recheck = e.requestTrack(StepRecheck, RuleRecheck, ev, at)
 		e.st.Stage = StageUnderRecheck
 	case contract.EventRecheckDecided:
 		if !e.recheck.open() {
@@ -372,7 +373,7 @@ func (e *evaluator) decide(at time.Time, org string) {
 func (e *evaluator) startHandling(at time.Time) {
 	e.acceptedAt = at
 	e.rejected = false
-	due, exact := workingDue(e.cal, at, AssignWorkingDays)
+	due, exact := workingDue(e.cal, at, RuleAssign.Days)
 	e.estimate(exact)
 	e.assign = &track{d: Deadline{Step: StepAssign, Org: e.st.ResponsibleOrg, Start: at, Due: due, Rule: RuleAssign}}
 	e.close = &closeClock{base: dayOf(at)}
@@ -457,7 +458,7 @@ func (e *evaluator) returned(ev *contract.CaseEvent, at time.Time) {
 		return
 	}
 	e.transfer = nil
-	due, exact := workingDue(e.cal, tr.at, ReturnWorkingDays)
+	due, exact := workingDue(e.cal, tr.at, RuleReturn.Days)
 	e.estimate(exact)
 	t := &track{d: Deadline{Step: StepReturn, Org: tr.to, Start: tr.at, Due: due, Rule: RuleReturn}}
 	e.complete(t, at, ev.OrgCode)
@@ -474,7 +475,7 @@ func (e *evaluator) returned(ev *contract.CaseEvent, at time.Time) {
 // plus an open hearing that pauses the clock counted up to t, plus the applied extension.
 func (e *evaluator) closeDue(t time.Time) time.Time {
 	cc := e.close
-	n := CloseDays + cc.pause + cc.ext
+	n := closeRule(e.c, false).Days + cc.pause + cc.ext
 	if !cc.hearingAt.IsZero() && cc.hearingPauses {
 		n += ceilDays(t.Sub(cc.hearingAt))
 	}
@@ -561,8 +562,8 @@ func (e *evaluator) closedEvent(ev *contract.CaseEvent, at time.Time) {
 	e.setOrg(ev.OrgCode)
 }
 
-func (e *evaluator) requestTrack(step Step, rule Rule, days int, ev *contract.CaseEvent, at time.Time) *track {
-	due, exact := calendarDue(e.cal, at, days)
+func (e *evaluator) requestTrack(step Step, rule Rule, ev *contract.CaseEvent, at time.Time) *track {
+	due, exact := calendarDue(e.cal, at, rule.Days)
 	e.estimate(exact)
 	e.setOrg(ev.OrgCode)
 	return &track{d: Deadline{Step: step, Org: e.st.ResponsibleOrg, Start: at, Due: due, Rule: rule}}

@@ -37,6 +37,23 @@ const (
 	StepRecheck Step = "recheck"
 )
 
+// Steps lists the steps with deadlines in the order of a case.
+var Steps = []Step{StepAccept, StepAssign, StepReturn, StepClose, StepReview, StepRecheck}
+
+var stepNames = map[Step]string{
+	StepAccept: "受理", StepAssign: "交办转办", StepReturn: "退回",
+	StepClose: "办结", StepReview: "复查", StepRecheck: "复核",
+}
+
+// Name is the step's name for people (受理, 交办转办, 退回, 办结, 复查, 复核): the one name of
+// the step in notices, dashboards and the disclosure.
+func (s Step) Name() string {
+	if n, ok := stepNames[s]; ok {
+		return n
+	}
+	return string(s)
+}
+
 // Status of a deadline as of the evaluation time.
 type Status string
 
@@ -52,7 +69,11 @@ const (
 // Rule is the provision a deadline or violation comes from.
 type Rule struct {
 	Article string // e.g. 《生态环境举报热线工作管理办法》第九条
-	Text    string // the rule in one Chinese sentence
+	// Days is the period the rule sets (0 for a rule without one), in 工作日 when WorkingDays,
+	// else in 日 (calendar days).
+	Days        int
+	WorkingDays bool
+	Text        string // the rule in one Chinese sentence
 }
 
 // Deadline is one due date of a case.

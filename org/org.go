@@ -11,7 +11,7 @@ import (
 )
 
 // MinistryCode identifies 生态环境部.
-const MinistryCode = "000000"
+const MinistryCode = region.NationCode
 
 // Roles of a recipient (warnings.v1).
 const (
@@ -38,8 +38,6 @@ func New(regions *region.Table) *Directory { return &Directory{regions: regions}
 // Ministry is 生态环境部.
 func Ministry() Org { return Org{Code: MinistryCode, Name: "生态环境部", Role: RoleBureau} }
 
-var municipalities = map[string]bool{"110000": true, "120000": true, "310000": true, "500000": true}
-
 // Jurisdiction maps a code to the jurisdiction that has a bureau: placeholder prefectures
 // (市辖区 of a municipality, 省直辖县级行政区划) belong to their province.
 func (d *Directory) Jurisdiction(code string) (region.Division, bool) {
@@ -47,18 +45,10 @@ func (d *Directory) Jurisdiction(code string) (region.Division, bool) {
 	if !ok {
 		return region.Division{}, false
 	}
-	if div.Level == region.Prefecture && isPlaceholder(div.Name) {
+	if div.Level == region.Prefecture && div.Placeholder() {
 		return d.regions.Lookup(div.Parent)
 	}
 	return div, true
-}
-
-func isPlaceholder(name string) bool {
-	switch name {
-	case "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划":
-		return true
-	}
-	return false
 }
 
 // Bureau is the ecological-environment authority of the jurisdiction of code: 生态环境厅 of a
@@ -73,7 +63,7 @@ func (d *Directory) Bureau(code string) Org {
 		return Ministry()
 	}
 	suffix := "生态环境局"
-	if j.Level == region.Province && !municipalities[j.Code] {
+	if j.Level == region.Province && !j.Municipality() {
 		suffix = "生态环境厅"
 	}
 	return Org{Code: j.Code, Name: d.regions.FullName(j.Code) + suffix, Role: RoleBureau}

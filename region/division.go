@@ -35,11 +35,23 @@ type Division struct {
 	HasCoord bool
 }
 
-// placeholder reports whether a division's name is a structural placeholder rather than a
-// place name (市辖区 of a municipality, 县 of 重庆, 省直辖县级行政区划 …).
-func (d Division) placeholder() bool {
+// Placeholder reports whether a division is a structural placeholder rather than a place (市辖区
+// of a municipality, 县 of 重庆, 省直辖县级行政区划 …): it is no jurisdiction of its own, has no
+// bureau of its own, and its name is left out of full names.
+func (d Division) Placeholder() bool {
 	switch d.Name {
 	case "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划":
+		return true
+	}
+	return false
+}
+
+// Municipality reports whether the division is a municipality directly under the central
+// government (直辖市: 北京, 天津, 上海, 重庆): a province whose districts sit under a placeholder
+// prefecture, so its next level down is the district.
+func (d Division) Municipality() bool {
+	switch d.Code {
+	case "110000", "120000", "310000", "500000":
 		return true
 	}
 	return false

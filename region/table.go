@@ -312,7 +312,7 @@ func (t *Table) FullName(code string) string {
 	var b strings.Builder
 	prev := ""
 	for _, d := range t.Chain(code) {
-		if d.placeholder() || d.Name == prev {
+		if d.Placeholder() || d.Name == prev {
 			continue
 		}
 		b.WriteString(d.Name)

@@ -288,7 +288,7 @@ func (f *figures) channelTable() *Table {
 	for _, k := range kinds {
 		for _, ch := range contract.Channels {
 			key := k + "/" + ch
-			it := item{Key: key, Name: kindNames[k] + "·" + contract.ChannelNames[ch]}
+			it := item{Key: key, Name: kindNames[k] + "·" + contract.ChannelName(ch)}
 			for p := range 3 {
 				it.N[p] = f.channel[p][key]
 			}
@@ -328,7 +328,7 @@ func (f *figures) categoryTable() *Table {
 		if n[0]+n[1]+n[2] == 0 {
 			continue
 		}
-		cells := append([]Cell{text(contract.CategoryNames[c])}, f.periodCells(n)...)
+		cells := append([]Cell{text(contract.CategoryName(c))}, f.periodCells(n)...)
 		cells = append(cells, count(f.category[pQ][c][contract.KindReport]), count(f.category[pQ][c][contract.KindPetition]))
 		t.Rows = append(t.Rows, Row{Key: c, Cells: cells})
 	}
@@ -376,7 +376,7 @@ func (f *figures) subcategoryTable() *Table {
 		items = mergeSmall(items, threshold, c+"/~other", "其他")
 		start := len(t.Rows)
 		for _, it := range items {
-			t.Rows = append(t.Rows, Row{Key: it.Key, Cells: []Cell{text(contract.CategoryNames[c]), text(it.Name),
+			t.Rows = append(t.Rows, Row{Key: it.Key, Cells: []Cell{text(contract.CategoryName(c)), text(it.Name),
 				count(it.N[pQ]), missing(), countOr(it.N[pP], f.avail[pP]), missing()}})
 		}
 		rows := t.Rows[start:]
@@ -485,7 +485,7 @@ func (f *figures) regionChannelTable() *Table {
 	t := &Table{ID: "region_by_channel", Title: "各地区渠道构成", Collapsed: true, Columns: []Column{
 		{Key: "region", Name: "地区", Desc: "下一级行政区", kind: colText}}}
 	for _, ch := range chans {
-		t.Columns = append(t.Columns, Column{Key: ch, Name: contract.ChannelNames[ch], Desc: "本季度经" + contract.ChannelNames[ch] + "渠道接到的件数（12369举报和信访合计）", kind: colCount})
+		t.Columns = append(t.Columns, Column{Key: ch, Name: contract.ChannelName(ch), Desc: "本季度经" + contract.ChannelName(ch) + "渠道接到的件数（12369举报和信访合计）", kind: colCount})
 	}
 	for _, code := range f.unitCodes() {
 		m := f.regionChan[pQ][code]
@@ -564,7 +564,7 @@ func (f *figures) regionFeaturesTable() *Table {
 	}
 	for _, c := range cands {
 		ratio := roundTo1(c.local) / roundTo1(c.whole)
-		t.Rows = append(t.Rows, Row{Key: c.code + "/" + c.cat, Cells: []Cell{text(f.units[c.code].Name), text(contract.CategoryNames[c.cat]),
+		t.Rows = append(t.Rows, Row{Key: c.code + "/" + c.cat, Cells: []Cell{text(f.units[c.code].Name), text(contract.CategoryName(c.cat)),
 			count(c.n), number(c.local), number(c.whole), text(fixed1(ratio))}})
 	}
 	if len(t.Rows) == 0 {

@@ -102,7 +102,7 @@ func (f *figures) chooseTypical(n int) []typicalCase {
 	}
 	var res []typicalCase
 	for _, c := range out {
-		cat := contract.CategoryNames[c.c.Category]
+		cat := contract.CategoryName(c.c.Category)
 		if c.c.Subcategory != "" {
 			cat += "（" + c.c.Subcategory + "）"
 		}

@@ -258,7 +258,7 @@ func (s scope) unitLevelName() string {
 	switch {
 	case s.Code == "":
 		return "省份"
-	case s.Level == region.Province && municipalities[s.Code]:
+	case s.Level == region.Province && (region.Division{Code: s.Code}).Municipality():
 		return "区县"
 	case s.Level == region.Province:
 		return "地市"
@@ -277,22 +277,12 @@ func (s scope) selfName() string {
 	return "未细分"
 }
 
-var municipalities = map[string]bool{"110000": true, "120000": true, "310000": true, "500000": true}
-
-func isPlaceholder(name string) bool {
-	switch name {
-	case "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划":
-		return true
-	}
-	return false
-}
-
 func (s scope) unitOf(code string) unit {
 	for _, d := range s.regions.Chain(code) {
 		if s.Code != "" && (d.Level <= s.Level || !hasPrefix(d.Code, s.Code, s.Level)) {
 			continue
 		}
-		if isPlaceholder(d.Name) {
+		if d.Placeholder() {
 			continue
 		}
 		return unit{Code: d.Code, Name: d.Name}

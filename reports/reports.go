@@ -92,7 +92,7 @@ func resolveScope(code string, regions *region.Table) (scope, error) {
 	switch {
 	case d.Level == region.County:
 		return scope{}, fmt.Errorf("reports: scope %s %s is a county; the disclosure is published by the nation, provinces and prefectures", code, d.Name)
-	case isPlaceholder(d.Name):
+	case d.Placeholder():
 		return scope{}, fmt.Errorf("reports: scope %s (%s) is not a jurisdiction; use the province %s", code, d.Name, d.Parent)
 	}
 	return scope{Code: code, Name: regions.FullName(code), Level: d.Level, regions: regions}, nil

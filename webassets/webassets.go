@@ -17,6 +17,8 @@
 package webassets
 
 import (
+	"github.com/ecowatch/ecowatch/region"
+
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -41,7 +43,7 @@ const (
 
 // NationCode is the code under which the national map (provinces) is found. MapFor also
 // accepts "" and "100000" for it.
-const NationCode = "000000"
+const NationCode = region.NationCode
 
 // Map is one map script.
 type Map struct {
