@@ -1,0 +1,26 @@
+// Package output writes what people read — notices, the disclosure site, the dashboards — so
+// that a crash, a full disk or a concurrent reader never sees a half-written file: a file is
+// written to a temporary file in its folder, synced and renamed into place (google/renameio).
+//
+// It owns only the mechanics of writing files atomically; what is written is its callers'.
+package output
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/google/renameio/v2"
+)
+
+// WriteFile writes data to path atomically, creating the folder if needed: a reader sees the
+// old file (or none) or the whole new one, and after it returns the data is on disk.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("output: creating %s: %w", filepath.Dir(path), err)
+	}
+	if err := renameio.WriteFile(path, data, perm); err != nil {
+		return fmt.Errorf("output: writing %s: %w", path, err)
+	}
+	return nil
+}
