@@ -1,25 +1,37 @@
 // Package browsertest loads a page in a real headless Chromium (Debian's `chromium`, installed by
-// deploy/local/browser.sh) for tests: it records every network request the page makes and every
-// error in its console, and takes a screenshot. It talks to the browser over the Chrome
-// DevTools Protocol with a small built-in WebSocket client, so it needs no dependency.
+// deploy/local/browser.sh) for tests, through chromedp: it records every network request the
+// page makes and every error in its console, can wait for a JavaScript condition (charts drawn)
+// and read JavaScript values, and takes a screenshot.
+//
+// The page stays on the machine: the browser resolves no host name but localhost, 127.0.0.1 and
+// [::1], so a request to anywhere else fails before it leaves; such requests are listed in
+// Result.Outside, and Open fails the test on them.
 //
 //	res := browsertest.Open(t, "file://"+filepath.Join(dir, "index.html"), browsertest.Options{})
 //	// res.ConsoleErrors, res.Requests, res.Screenshot
+//
+// It owns the browser's process and flags; it knows nothing of what the pages show.
 package browsertest
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
 )
 
 // Chromium is where Debian's chromium package puts the browser.
@@ -59,9 +71,15 @@ type Options struct {
 	// PartHeight, with FullPage, also writes the page in parts of this many CSS pixels
 	// (screenshot-1.png, screenshot-2.png …), small enough for a person to read.
 	PartHeight int
-	// Settle is how long to wait after the load event once the network is idle, for scripts
-	// to finish drawing; default 1s.
+	// WaitFor, if set, is a JavaScript expression polled after the load until it is truthy
+	// (for example, that every chart reports it has drawn); the load fails if it never is.
+	WaitFor string
+	// Settle is how long to wait after the load event once the network is idle (and WaitFor
+	// holds), for scripts to finish drawing; default 1s.
 	Settle time.Duration
+	// Eval are JavaScript expressions evaluated once the page has settled, by name; their
+	// values, decoded from JSON, are in Result.Values.
+	Eval map[string]string
 	// Timeout bounds the whole load; default 60s.
 	Timeout time.Duration
 }
@@ -75,8 +93,14 @@ type Result struct {
 	// ConsoleErrors are console.error/assert calls, uncaught exceptions, browser log entries of
 	// level error (such as a resource that failed to load) and failed requests, in order.
 	ConsoleErrors []string
-	// Requests are the URLs of every request the page made (the page itself first), in order.
+	// Requests are the URLs of every request the page made (the page itself first) and of every
+	// WebSocket it opened, in order.
 	Requests []string
+	// Outside are the requests to anywhere but this machine (see Local). The browser cannot
+	// resolve their hosts, so they failed without leaving it.
+	Outside []string
+	// Values are the values of Options.Eval, by name, decoded from JSON (numbers are float64).
+	Values map[string]any
 	// Screenshot is the path of the PNG.
 	Screenshot string
 	// Parts are the paths of the parts (Options.PartHeight).
@@ -84,7 +108,7 @@ type Result struct {
 }
 
 // Open loads url with Require's browser and fails the test on any error of the harness (not of
-// the page: those are in the Result).
+// the page: those are in the Result) and on every request that would have left the machine.
 func Open(t testing.TB, url string, opts Options) *Result {
 	t.Helper()
 	browser := Require(t)
@@ -95,11 +119,60 @@ func Open(t testing.TB, url string, opts Options) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, u := range res.Outside {
+		t.Errorf("browsertest: %s requested %s, which is not on this machine (the request was refused)", url, u)
+	}
 	return res
 }
 
-// Load starts a fresh headless browser (its own temporary profile), loads url, waits for the
-// load event, an idle network and opts.Settle, takes the screenshot and stops the browser.
+// Local reports whether a request to u stays on this machine: file:, data:, blob: and about:
+// URLs, and URLs whose host is localhost, 127.0.0.1 or [::1] — the hosts the browser is allowed
+// to resolve.
+func Local(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	switch p.Scheme {
+	case "file", "data", "blob", "about":
+		return true
+	}
+	switch h := p.Hostname(); h {
+	case "localhost", "127.0.0.1":
+		return true
+	default:
+		ip := net.ParseIP(h)
+		return ip != nil && ip.Equal(net.IPv6loopback)
+	}
+}
+
+// hostRules makes every host name but the loopback ones unresolvable: a page (or the browser
+// itself) cannot reach the network, whatever it asks for.
+const hostRules = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]"
+
+// allocatorOptions are the browser's flags: chromedp's defaults (headless, no first run, no
+// background networking, no sync …), plus what a root user in a container needs, nothing the
+// browser fetches for itself, the host rules, and a fixed device scale so screenshots are in
+// CSS pixels. chromedp gives the browser a fresh profile in a temporary folder and removes it.
+func allocatorOptions(browser string, opts Options, output *limitedWriter) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,BlinkGenPropertyTrees"),
+		chromedp.Flag("host-resolver-rules", hostRules),
+		chromedp.Flag("force-device-scale-factor", "1"),
+		chromedp.WindowSize(opts.Width, opts.Height),
+		chromedp.CombinedOutput(output),
+	)
+}
+
+// Load starts a fresh headless browser, loads url, waits for the load event, an idle network,
+// opts.WaitFor and opts.Settle, evaluates opts.Eval, takes the screenshot and stops the browser.
 func Load(ctx context.Context, browser, url string, opts Options) (*Result, error) {
 	if opts.Width <= 0 {
 		opts.Width = 1366
@@ -116,198 +189,206 @@ func Load(ctx context.Context, browser, url string, opts Options) (*Result, erro
 	if opts.Screenshot == "" {
 		dir, err := os.MkdirTemp("", "browsertest-")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("browsertest: a folder for the screenshot: %w", err)
 		}
 		opts.Screenshot = filepath.Join(dir, "screenshot.png")
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
-	profile, err := os.MkdirTemp("", "browsertest-profile-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(profile)
-	stderr := &limitedWriter{b: &strings.Builder{}, max: 64 << 10}
-	cmd := exec.Command(browser,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-extensions", "--disable-default-apps", "--no-default-browser-check",
-		"--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
-		"--hide-scrollbars", "--mute-audio", "--force-device-scale-factor=1",
-		"--user-data-dir="+profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		fmt.Sprintf("--window-size=%d,%d", opts.Width, opts.Height),
-		"about:blank")
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("browsertest: starting %s: %w", browser, err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	defer func() {
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	output := &limitedWriter{max: 64 << 10}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, allocatorOptions(browser, opts, output)...)
+	defer cancelAlloc()
+	rec := &recorder{inFlight: map[network.RequestID]bool{}, urls: map[network.RequestID]string{}}
+	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.event))
+	defer cancelTab()
 
-	wsURL, err := devToolsURL(ctx, profile, exited)
-	if err != nil {
-		cmd.Process.Kill()
-		<-exited
-		return nil, fmt.Errorf("%w; browser output: %s", err, strings.TrimSpace(stderr.String()))
+	// The first action starts the browser and opens the tab.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height))); err != nil {
+		return nil, fmt.Errorf("browsertest: starting %s: %w; browser output: %s", browser, err, strings.TrimSpace(output.String()))
 	}
-	ws, err := dialWebSocket(wsURL, 10*time.Second)
+	res, err := drive(tab, rec, url, opts)
 	if err != nil {
-		cmd.Process.Kill()
 		return nil, err
 	}
-	rec := &recorder{loaded: make(chan struct{})}
-	c := newCDPClient(ws, rec.event)
-	defer c.close()
-	res, err := drive(ctx, c, rec, url, opts)
-	c.call(ctx, "", "Browser.close", nil, nil)
-	if err != nil {
-		cmd.Process.Kill()
-		return nil, err
+	// Close the browser cleanly before the profile is removed.
+	if err := chromedp.Cancel(tab); err != nil {
+		return nil, fmt.Errorf("browsertest: closing the browser: %w", err)
 	}
 	return res, nil
 }
 
-// devToolsURL waits for the browser to write the DevTools port into its profile.
-func devToolsURL(ctx context.Context, profile string, exited <-chan struct{}) (string, error) {
-	file := filepath.Join(profile, "DevToolsActivePort")
-	for {
-		if b, err := os.ReadFile(file); err == nil {
-			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-			if len(lines) == 2 {
-				return "ws://127.0.0.1:" + strings.TrimSpace(lines[0]) + strings.TrimSpace(lines[1]), nil
-			}
-		}
+func drive(ctx context.Context, rec *recorder, url string, opts Options) (*Result, error) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return nil, fmt.Errorf("browsertest: loading %s: %w", url, err)
+	}
+	for !rec.idleSince(500 * time.Millisecond) {
 		select {
-		case <-exited:
-			return "", errors.New("browsertest: the browser exited before it opened its DevTools port")
 		case <-ctx.Done():
-			return "", fmt.Errorf("browsertest: waiting for the browser's DevTools port: %w", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
+			return nil, fmt.Errorf("browsertest: %s: the network never went idle: %w", url, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	if opts.WaitFor != "" {
+		deadline, _ := ctx.Deadline()
+		wait := chromedp.Poll[[]byte](opts.WaitFor, chromedp.WithPollingInterval(100*time.Millisecond),
+			chromedp.WithPollingTimeout(time.Until(deadline)))
+		if _, err := chromedp.Run(ctx, wait); err != nil {
+			return nil, fmt.Errorf("browsertest: %s: waiting for %s: %w (page errors: %v)", url, opts.WaitFor, err, rec.snapshot().ConsoleErrors)
+		}
+	}
+	select {
+	case <-time.After(opts.Settle):
+	case <-ctx.Done():
+		return nil, fmt.Errorf("browsertest: %s: %w", url, ctx.Err())
+	}
+
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil {
+		return nil, fmt.Errorf("browsertest: reading the title of %s: %w", url, err)
+	}
+	values := map[string]any{}
+	for name, expr := range opts.Eval {
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr))
+		if err != nil {
+			return nil, fmt.Errorf("browsertest: evaluating %s (%s) on %s: %w", name, expr, url, err)
+		}
+		var v any
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, fmt.Errorf("browsertest: the value of %s (%s) on %s: %w", name, expr, url, err)
+			}
+		}
+		values[name] = v
+	}
+	parts, err := screenshots(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("browsertest: screenshot of %s: %w", url, err)
+	}
+	res := rec.snapshot()
+	res.URL, res.Title, res.Values, res.Screenshot, res.Parts = url, title, values, opts.Screenshot, parts
+	return res, nil
 }
 
-// recorder collects the events of the page's session.
+// screenshots writes opts.Screenshot (the viewport, or with FullPage the whole page) and, with
+// PartHeight, the parts; it returns the parts' paths.
+func screenshots(ctx context.Context, opts Options) ([]string, error) {
+	shot := page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng}
+	var parts []string
+	if opts.FullPage {
+		metrics, err := chromedp.Call(ctx, page.GetLayoutMetrics, cdp.Empty{})
+		if err != nil {
+			return nil, err
+		}
+		if metrics.CSSContentSize == nil {
+			return nil, fmt.Errorf("the browser did not report the page's size")
+		}
+		w, h := metrics.CSSContentSize.Width, metrics.CSSContentSize.Height
+		beyond := true
+		shot.CaptureBeyondViewport = &beyond
+		shot.Clip = &page.Viewport{Width: w, Height: h, Scale: 1}
+		if opts.PartHeight > 0 {
+			base := strings.TrimSuffix(opts.Screenshot, filepath.Ext(opts.Screenshot))
+			for i, y := 1, 0.0; y < h; i, y = i+1, y+float64(opts.PartHeight) {
+				part := fmt.Sprintf("%s-%d.png", base, i)
+				clip := &page.Viewport{Y: y, Width: w, Height: min(float64(opts.PartHeight), h-y), Scale: 1}
+				p := page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng, CaptureBeyondViewport: &beyond, Clip: clip}
+				if err := capture(ctx, p, part); err != nil {
+					return nil, err
+				}
+				parts = append(parts, part)
+			}
+		}
+	}
+	return parts, capture(ctx, shot, opts.Screenshot)
+}
+
+func capture(ctx context.Context, params page.CaptureScreenshotParams, path string) error {
+	res, err := chromedp.Call(ctx, page.CaptureScreenshot, params)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, res.Data, 0o644)
+}
+
+// recorder collects the events of the page's tab. chromedp calls event in the tab's message
+// loop, in the order the browser sent them; it runs no command.
 type recorder struct {
 	mu       sync.Mutex
-	session  string
 	errors   []string
 	requests []string
-	inFlight map[string]bool
-	urls     map[string]string // request id → URL
+	outside  []string
+	inFlight map[network.RequestID]bool
+	urls     map[network.RequestID]string
 	lastNet  time.Time
-	loaded   chan struct{}
-	loadOnce sync.Once
 }
 
-func (r *recorder) event(m cdpMessage) {
+func (r *recorder) event(ev any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.session == "" || m.SessionID != r.session {
-		return
-	}
-	if r.inFlight == nil {
-		r.inFlight, r.urls = map[string]bool{}, map[string]string{}
-	}
-	switch m.Method {
-	case "Page.loadEventFired":
-		r.loadOnce.Do(func() { close(r.loaded) })
-	case "Network.requestWillBeSent":
-		var p struct {
-			RequestID string `json:"requestId"`
-			Request   struct {
-				URL string `json:"url"`
-			} `json:"request"`
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		u := ev.Request.URL
+		r.requests = append(r.requests, u)
+		if !Local(u) {
+			r.outside = append(r.outside, u)
 		}
-		json.Unmarshal(m.Params, &p)
-		r.requests = append(r.requests, p.Request.URL)
-		r.inFlight[p.RequestID] = true
-		r.urls[p.RequestID] = p.Request.URL
+		r.inFlight[ev.RequestID] = true
+		r.urls[ev.RequestID] = u
 		r.lastNet = time.Now()
-	case "Network.loadingFinished":
-		var p struct {
-			RequestID string `json:"requestId"`
+	case *network.EventWebSocketCreated: // not a request of the Network domain, but traffic all the same
+		r.requests = append(r.requests, ev.URL)
+		if !Local(ev.URL) {
+			r.outside = append(r.outside, ev.URL)
 		}
-		json.Unmarshal(m.Params, &p)
-		delete(r.inFlight, p.RequestID)
+	case *network.EventLoadingFinished:
+		delete(r.inFlight, ev.RequestID)
 		r.lastNet = time.Now()
-	case "Network.loadingFailed":
-		var p struct {
-			RequestID string `json:"requestId"`
-			ErrorText string `json:"errorText"`
-			Canceled  bool   `json:"canceled"`
-		}
-		json.Unmarshal(m.Params, &p)
-		delete(r.inFlight, p.RequestID)
+	case *network.EventLoadingFailed:
+		delete(r.inFlight, ev.RequestID)
 		r.lastNet = time.Now()
-		if !p.Canceled {
-			r.errors = append(r.errors, "request failed: "+p.ErrorText+" "+r.urls[p.RequestID])
+		if !ev.Canceled {
+			r.errors = append(r.errors, "request failed: "+ev.ErrorText+" "+r.urls[ev.RequestID])
 		}
-	case "Runtime.consoleAPICalled":
-		var p struct {
-			Type string `json:"type"`
-			Args []struct {
-				Type        string          `json:"type"`
-				Value       json.RawMessage `json:"value"`
-				Description string          `json:"description"`
-			} `json:"args"`
-		}
-		json.Unmarshal(m.Params, &p)
-		if p.Type != "error" && p.Type != "assert" {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
 			return
 		}
-		var parts []string
-		for _, a := range p.Args {
-			switch {
-			case a.Description != "":
-				parts = append(parts, a.Description)
-			case len(a.Value) > 0:
-				var s string
-				if json.Unmarshal(a.Value, &s) == nil {
-					parts = append(parts, s)
-				} else {
-					parts = append(parts, string(a.Value))
-				}
-			default:
-				parts = append(parts, a.Type)
-			}
+		parts := make([]string, 0, len(ev.Args))
+		for _, a := range ev.Args {
+			parts = append(parts, describe(a))
 		}
-		r.errors = append(r.errors, "console."+p.Type+": "+strings.Join(parts, " "))
-	case "Runtime.exceptionThrown":
-		var p struct {
-			ExceptionDetails struct {
-				Text      string `json:"text"`
-				URL       string `json:"url"`
-				Line      int    `json:"lineNumber"`
-				Exception struct {
-					Description string `json:"description"`
-				} `json:"exception"`
-			} `json:"exceptionDetails"`
+		r.errors = append(r.errors, "console."+string(ev.Type)+": "+strings.Join(parts, " "))
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		var desc string
+		if d.Exception != nil {
+			desc = d.Exception.Description
 		}
-		json.Unmarshal(m.Params, &p)
-		d := p.ExceptionDetails
-		r.errors = append(r.errors, fmt.Sprintf("exception: %s %s (%s:%d)", d.Text, d.Exception.Description, d.URL, d.Line+1))
-	case "Log.entryAdded":
-		var p struct {
-			Entry struct {
-				Level string `json:"level"`
-				Text  string `json:"text"`
-				URL   string `json:"url"`
-			} `json:"entry"`
+		r.errors = append(r.errors, fmt.Sprintf("exception: %s %s (%s:%d)", d.Text, desc, d.URL, d.LineNumber+1))
+	case *cdplog.EventEntryAdded:
+		if ev.Entry != nil && ev.Entry.Level == cdplog.EntryLevelError {
+			r.errors = append(r.errors, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
 		}
-		json.Unmarshal(m.Params, &p)
-		if p.Entry.Level == "error" {
-			r.errors = append(r.errors, "log: "+p.Entry.Text+" "+p.Entry.URL)
+	}
+}
+
+// describe is a console argument as a person reads it.
+func describe(a *runtime.RemoteObject) string {
+	switch {
+	case a.Description != "":
+		return a.Description
+	case len(a.Value) > 0:
+		var s string
+		if json.Unmarshal(a.Value, &s) == nil {
+			return s
 		}
+		return string(a.Value)
+	default:
+		return string(a.Type)
 	}
 }
 
@@ -318,128 +399,21 @@ func (r *recorder) idleSince(d time.Duration) bool {
 	return len(r.inFlight) == 0 && time.Since(r.lastNet) >= d
 }
 
-func drive(ctx context.Context, c *cdpClient, rec *recorder, url string, opts Options) (*Result, error) {
-	var target struct {
-		TargetID string `json:"targetId"`
-	}
-	if err := c.call(ctx, "", "Target.createTarget", map[string]any{"url": "about:blank"}, &target); err != nil {
-		return nil, err
-	}
-	var attached struct {
-		SessionID string `json:"sessionId"`
-	}
-	if err := c.call(ctx, "", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &attached); err != nil {
-		return nil, err
-	}
-	s := attached.SessionID
-	rec.mu.Lock()
-	rec.session = s
-	rec.mu.Unlock()
-	for _, m := range []string{"Page.enable", "Runtime.enable", "Log.enable", "Network.enable"} {
-		if err := c.call(ctx, s, m, nil, nil); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.call(ctx, s, "Emulation.setDeviceMetricsOverride", map[string]any{
-		"width": opts.Width, "height": opts.Height, "deviceScaleFactor": 1, "mobile": false,
-	}, nil); err != nil {
-		return nil, err
-	}
-	var nav struct {
-		ErrorText string `json:"errorText"`
-	}
-	if err := c.call(ctx, s, "Page.navigate", map[string]any{"url": url}, &nav); err != nil {
-		return nil, err
-	}
-	if nav.ErrorText != "" {
-		return nil, fmt.Errorf("browsertest: loading %s: %s", url, nav.ErrorText)
-	}
-	select {
-	case <-rec.loaded:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("browsertest: %s did not finish loading: %w", url, ctx.Err())
-	}
-	for !rec.idleSince(500 * time.Millisecond) {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("browsertest: %s: the network never went idle: %w", url, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	select {
-	case <-time.After(opts.Settle):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-
-	var title struct {
-		Result struct {
-			Value string `json:"value"`
-		} `json:"result"`
-	}
-	if err := c.call(ctx, s, "Runtime.evaluate", map[string]any{"expression": "document.title", "returnByValue": true}, &title); err != nil {
-		return nil, err
-	}
-	var parts []string
-	shot := map[string]any{"format": "png"}
-	if opts.FullPage {
-		var metrics struct {
-			CSSContentSize struct {
-				Width  float64 `json:"width"`
-				Height float64 `json:"height"`
-			} `json:"cssContentSize"`
-		}
-		if err := c.call(ctx, s, "Page.getLayoutMetrics", nil, &metrics); err != nil {
-			return nil, err
-		}
-		w, h := metrics.CSSContentSize.Width, metrics.CSSContentSize.Height
-		shot["captureBeyondViewport"] = true
-		shot["clip"] = map[string]any{"x": 0, "y": 0, "width": w, "height": h, "scale": 1}
-		if opts.PartHeight > 0 {
-			base := strings.TrimSuffix(opts.Screenshot, filepath.Ext(opts.Screenshot))
-			for i, y := 1, 0.0; y < h; i, y = i+1, y+float64(opts.PartHeight) {
-				part := fmt.Sprintf("%s-%d.png", base, i)
-				clip := map[string]any{"x": 0, "y": y, "width": w, "height": min(float64(opts.PartHeight), h-y), "scale": 1}
-				if err := screenshot(ctx, c, s, map[string]any{"format": "png", "captureBeyondViewport": true, "clip": clip}, part); err != nil {
-					return nil, err
-				}
-				parts = append(parts, part)
-			}
-		}
-	}
-	if err := screenshot(ctx, c, s, shot, opts.Screenshot); err != nil {
-		return nil, err
-	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
+// snapshot copies what was recorded so far.
+func (r *recorder) snapshot() *Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return &Result{
-		URL: url, Title: title.Result.Value, Screenshot: opts.Screenshot, Parts: parts,
-		ConsoleErrors: append([]string(nil), rec.errors...), Requests: append([]string(nil), rec.requests...),
-	}, nil
-}
-
-// screenshot captures the page with the given Page.captureScreenshot parameters into a file.
-func screenshot(ctx context.Context, c *cdpClient, session string, params map[string]any, path string) error {
-	var png struct {
-		Data string `json:"data"`
+		ConsoleErrors: append([]string(nil), r.errors...),
+		Requests:      append([]string(nil), r.requests...),
+		Outside:       append([]string(nil), r.outside...),
 	}
-	if err := c.call(ctx, session, "Page.captureScreenshot", params, &png); err != nil {
-		return err
-	}
-	b, err := base64.StdEncoding.DecodeString(png.Data)
-	if err != nil {
-		return fmt.Errorf("browsertest: decoding the screenshot: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
 }
 
 // limitedWriter keeps the first max bytes of the browser's own output, for error messages.
 type limitedWriter struct {
 	mu  sync.Mutex
-	b   *strings.Builder
+	b   strings.Builder
 	max int
 }
 
@@ -447,11 +421,7 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if room := w.max - w.b.Len(); room > 0 {
-		if len(p) > room {
-			w.b.Write(p[:room])
-		} else {
-			w.b.Write(p)
-		}
+		w.b.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
 }
