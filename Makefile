@@ -31,9 +31,12 @@ demo: services build
 browser:
 	deploy/local/browser.sh
 
-## test: gofmt, vet, staticcheck, unit tests, and integration tests against the real local services
+## test: gofmt, vet, staticcheck, unit tests, and integration tests against the real local services.
+## ECOWATCH_REQUIRE_SERVICES=1: the integration tests fail (never pass without running) if the
+## services do not answer. A plain `go test ./...` without services runs the unit tests and shows
+## integration/ as "[no tests to run]" (see integration/doc.go).
 test: services browser build lint
-	$(GO) test -count=1 -timeout 15m ./...
+	ECOWATCH_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 15m ./...
 
 ## unit: the tests that need no services
 unit:
@@ -50,7 +53,7 @@ lint:
 ## faults: stop and start the real services under load, fill a disk, kill an instance; each
 ## test ends with a reconciliation (also: fuzz the decoders and the redaction for a while)
 faults: services build
-	$(GO) test -count=1 -tags faults -run TestFault -p 1 -v -timeout 30m ./integration 2>&1 | tee .local/faults.log \
+	ECOWATCH_REQUIRE_SERVICES=1 $(GO) test -count=1 -tags faults -run TestFault -p 1 -v -timeout 30m ./integration 2>&1 | tee .local/faults.log \
 		| grep -E '^(reconciliation|fault:|--- |ok|FAIL|PASS)' || { echo "faults failed; the whole log is in .local/faults.log"; exit 1; }
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./contract
 	$(GO) test -run '^$$' -fuzz FuzzRedact -fuzztime 60s ./privacy
@@ -58,7 +61,7 @@ faults: services build
 
 ## bench: throughput, latency and memory figures (see docs/benchmarks.md)
 bench: services build
-	scripts/bench.sh
+	ECOWATCH_REQUIRE_SERVICES=1 scripts/bench.sh
 
 clean:
 	rm -rf bin out

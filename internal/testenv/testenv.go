@@ -3,14 +3,20 @@
 // database, its own topics and its own consumer group, so tests never see each other's data
 // and can run in parallel.
 //
-// The services are required: if they do not answer, the test fails with a message saying how
-// to start them. Nothing is skipped and nothing is faked.
+// A package of such tests gates itself with Main in its TestMain: when the services do not
+// answer, it says so and how to start them, and runs nothing — a failure when
+// ECOWATCH_REQUIRE_SERVICES is set (`make test`, `make faults`, `make bench` set it), otherwise
+// a visible "[no tests to run]" so that a plain `go test ./...` runs the unit tests. Once
+// the services answer, New fails a test that cannot get its slice of them. Nothing is faked.
 package testenv
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -29,6 +35,66 @@ import (
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// RequireServices is the environment variable that turns "the services do not answer" from
+// "run nothing" into a failure.
+const RequireServices = "ECOWATCH_REQUIRE_SERVICES"
+
+// Main runs the tests of a package that needs the local services; call it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+//
+// If the services do not answer, it prints which one and how to start it and runs nothing: it
+// returns 1 when $ECOWATCH_REQUIRE_SERVICES is set; otherwise it ends as the testing package
+// ends a run of no test, so that `go test ./...` marks the package "[no tests to run]" rather
+// than "ok" alone — and, as the run wrote no test log, go test does not cache it: the next
+// `go test` after `make services` runs the tests.
+func Main(m *testing.M) int {
+	err := Reachable(os.LookupEnv, 3*time.Second)
+	if err == nil {
+		return m.Run()
+	}
+	msg := fmt.Sprintf("%v.\nThese tests need the local services: start them with `make services`, or run `make test`, which starts them and runs every test.", err)
+	if os.Getenv(RequireServices) != "" {
+		fmt.Fprintf(os.Stderr, "FAIL: %s\n(%s is set: the services are required.)\n", msg, RequireServices)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "NOT RUN: %s\n(Set %s=1 to make this a failure.)\n", msg, RequireServices)
+	// What testing prints when no test ran; go test looks for this line.
+	fmt.Fprintln(os.Stderr, "testing: warning: no tests to run")
+	fmt.Println("PASS")
+	return 0
+}
+
+// Reachable reports, in one error naming each, the local services that do not accept a
+// connection within timeout, at the addresses of the configuration (lookup: the environment).
+func Reachable(lookup func(string) (string, bool), timeout time.Duration) error {
+	cfg, err := config.Load("", lookup)
+	if err != nil {
+		return fmt.Errorf("testenv: configuration: %w", err)
+	}
+	var errs []string
+	for _, s := range []struct {
+		name, setting string
+		addrs         []string
+	}{
+		{"ClickHouse", "ECOWATCH_CLICKHOUSE_ADDR", cfg.ClickHouse.Addr},
+		{"Kafka", "ECOWATCH_KAFKA_BROKERS", cfg.Kafka.Brokers},
+	} {
+		for _, addr := range s.addrs {
+			conn, err := net.DialTimeout("tcp", addr, timeout)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s does not answer at %s (%s): %v", s.name, addr, s.setting, err))
+				continue
+			}
+			conn.Close()
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errors.New("the local services do not answer: " + strings.Join(errs, "; "))
 }
 
 // Env is one test's isolated slice of the local services.
