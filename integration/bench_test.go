@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"sort"
@@ -116,6 +117,7 @@ func BenchmarkProduceToVisibleLatency(b *testing.B) {
 		acked := make(map[string]time.Time, len(sink.msgs))
 		visible := make(map[string]time.Duration, len(sink.msgs))
 		done := make(chan struct{})
+		var produceErr error // the producer's; read after done is closed
 		go func() {
 			defer close(done)
 			w := env.Broker.Writer(env.Config.Kafka.TopicReports)
@@ -128,7 +130,8 @@ func BenchmarkProduceToVisibleLatency(b *testing.B) {
 				<-tick.C
 				batch := sink.msgs[i:min(i+per, len(sink.msgs))]
 				if err := w.WriteMessages(context.Background(), batch...); err != nil {
-					panic(err)
+					produceErr = fmt.Errorf("producing at %d of %d: %w", i, len(sink.msgs), err)
+					return
 				}
 				now := time.Now()
 				mu.Lock()
@@ -150,10 +153,14 @@ func BenchmarkProduceToVisibleLatency(b *testing.B) {
 			var ids []string
 			for rows.Next() {
 				var id string
-				rows.Scan(&id)
+				if err := rows.Scan(&id); err != nil {
+					b.Fatal(err)
+				}
 				ids = append(ids, id)
 			}
-			rows.Close()
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				b.Fatal(err)
+			}
 			mu.Lock()
 			for _, id := range ids {
 				if t, ok := acked[id]; ok {
@@ -165,9 +172,16 @@ func BenchmarkProduceToVisibleLatency(b *testing.B) {
 			mu.Unlock()
 		}
 		<-done
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("ingest did not stop cleanly: %v", err)
+		}
 		b.StopTimer()
+		if produceErr != nil {
+			b.Fatal(produceErr)
+		}
 		if len(visible) < len(sink.msgs) {
 			b.Fatalf("only %d of %d reports became visible", len(visible), len(sink.msgs))
 		}

@@ -104,7 +104,7 @@ func TestKill9MidBatchLosesAndDuplicatesNothing(t *testing.T) {
 	if err := first.Process.Kill(); err != nil { // SIGKILL: no flush, no commit
 		t.Fatal(err)
 	}
-	first.Wait()
+	first.Wait() // "signal: killed", as intended
 	if atKill >= n {
 		t.Fatalf("ingest finished all %d messages before the kill; the test exercised nothing", n)
 	}
@@ -124,7 +124,9 @@ func TestKill9MidBatchLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	ctx := context.Background()
 	var dupes uint64
-	env.Store.Conn().QueryRow(ctx, "SELECT count() FROM (SELECT report_id FROM reports_latest GROUP BY report_id HAVING count() > 1)").Scan(&dupes)
+	if err := env.Store.Conn().QueryRow(ctx, "SELECT count() FROM (SELECT report_id FROM reports_latest GROUP BY report_id HAVING count() > 1)").Scan(&dupes); err != nil {
+		t.Fatalf("counting reports read twice: %v", err)
+	}
 	if dupes != 0 {
 		t.Fatalf("%d reports read twice", dupes)
 	}
@@ -148,10 +150,17 @@ func TestSIGTERMFlushesCommitsAndExits(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
+	deadline := time.Now().Add(2 * time.Minute)
 	for count(t, env, "SELECT count() FROM raw_messages") < 2000 {
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatalf("ingest made nothing durable in 2 minutes; log:\n%s", out.String())
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	first.Process.Signal(syscall.SIGTERM)
+	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("signalling ingest: %v", err)
+	}
 	if err := first.Wait(); err != nil {
 		t.Fatalf("ingest did not exit cleanly on SIGTERM: %v\n%s", err, out.String())
 	}

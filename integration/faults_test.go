@@ -8,12 +8,12 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,8 +33,10 @@ func services(t *testing.T, args ...string) {
 }
 
 // loadProducer produces n reports (every 40th invalid) at about rate per second, retrying
-// through broker outages, and returns the counts of valid and invalid messages produced.
-func loadProducer(t *testing.T, env *testenv.Env, n, rate int) (valid, invalid int) {
+// through broker outages, and returns the counts of valid and invalid messages produced. It
+// runs in its own goroutine, so it reports failure as an error (only the test's goroutine may
+// end the test).
+func loadProducer(ctx context.Context, env *testenv.Env, n, rate int) (valid, invalid int, err error) {
 	w := env.Broker.Writer(env.Config.Kafka.TopicReports)
 	w.MaxAttempts = 3
 	defer w.Close()
@@ -42,7 +44,11 @@ func loadProducer(t *testing.T, env *testenv.Env, n, rate int) (valid, invalid i
 	defer tick.Stop()
 	per := max(rate/10, 1)
 	for i := 0; i < n; i += per {
-		<-tick.C
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return valid, invalid, fmt.Errorf("producer stopped after %d of %d messages: %w", i, n, ctx.Err())
+		}
 		var batch []kafka.Message
 		for j := i; j < min(i+per, n); j++ {
 			m, _ := reportMsg(j, 1)
@@ -55,19 +61,45 @@ func loadProducer(t *testing.T, env *testenv.Env, n, rate int) (valid, invalid i
 			batch = append(batch, m)
 		}
 		for attempt := 0; ; attempt++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err := w.WriteMessages(ctx, batch...)
+			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := w.WriteMessages(actx, batch...)
 			cancel()
 			if err == nil {
 				break
 			}
-			if attempt > 120 {
-				t.Fatalf("producer gave up: %v", err)
+			if attempt > 120 || ctx.Err() != nil {
+				return valid, invalid, fmt.Errorf("producer gave up after %d of %d messages: %w", i, n, err)
 			}
-			time.Sleep(time.Second)
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+			}
 		}
 	}
-	return valid, invalid
+	return valid, invalid, nil
+}
+
+// producing runs loadProducer in the background; wait returns its counts, or ends the test
+// (from the test's goroutine) if it failed. A test that ends early stops the producer and
+// waits for it before its topics are deleted.
+func producing(t *testing.T, env *testenv.Env, n, rate int) (wait func() (valid, invalid int)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var valid, invalid int
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		valid, invalid, err = loadProducer(ctx, env, n, rate)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return func() (int, int) {
+		t.Helper()
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		return valid, invalid
+	}
 }
 
 // reconcile waits until every valid message is readable in ClickHouse and every invalid one is
@@ -88,29 +120,34 @@ func reconcile(t *testing.T, env *testenv.Env, name string, valid, invalid int) 
 	}
 	readable := count(t, env, "SELECT count() FROM reports_latest")
 	distinct := count(t, env, "SELECT uniqExact(report_id) FROM reports")
-	errors := count(t, env, "SELECT uniqExact(topic, partition, offset) FROM ingest_errors")
+	deadRows := count(t, env, "SELECT uniqExact(topic, partition, offset) FROM ingest_errors")
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: env.Config.Kafka.Brokers, GroupID: env.Config.Kafka.Group + "-dlq", Topic: env.Config.Kafka.TopicDLQ, StartOffset: kafka.FirstOffset, MaxWait: 200 * time.Millisecond})
 	defer r.Close()
 	dlq := map[string]string{}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for {
+	for { // everything in the topic: read until it has been quiet for the rest of 20 s
 		m, err := r.ReadMessage(ctx)
-		if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
 			break
 		}
-		var dl contract.DeadLetter
-		if json.Unmarshal(m.Value, &dl) == nil {
-			dlq[fmt.Sprintf("%d/%d", dl.Partition, dl.Offset)] = string(dl.Error.Code)
+		if err != nil {
+			t.Fatalf("%s: reading %s: %v", name, env.Config.Kafka.TopicDLQ, err)
 		}
+		var dl contract.DeadLetter
+		if err := json.Unmarshal(m.Value, &dl); err != nil {
+			t.Errorf("%s: a message of %s at %d/%d is not a dead letter: %v", name, env.Config.Kafka.TopicDLQ, m.Partition, m.Offset, err)
+			continue
+		}
+		dlq[fmt.Sprintf("%d/%d", dl.Partition, dl.Offset)] = string(dl.Error.Code)
 	}
 	fmt.Printf("reconciliation %s: produced %d valid, %d invalid; ClickHouse reads %d reports (%d distinct ids: exactly once), ingest_errors %d, dlq.v1 %d distinct dead letters\n",
-		name, valid, invalid, readable, distinct, errors, len(dlq))
+		name, valid, invalid, readable, distinct, deadRows, len(dlq))
 	if readable != uint64(valid) || distinct != uint64(valid) {
 		t.Errorf("%s: %d readable reports, %d distinct, want exactly %d", name, readable, distinct, valid)
 	}
-	if errors != uint64(invalid) || len(dlq) != invalid {
-		t.Errorf("%s: %d in ingest_errors, %d in dlq.v1, want %d", name, errors, len(dlq), invalid)
+	if deadRows != uint64(invalid) || len(dlq) != invalid {
+		t.Errorf("%s: %d in ingest_errors, %d in dlq.v1, want %d", name, deadRows, len(dlq), invalid)
 	}
 	for at, code := range dlq {
 		if code != string(contract.CodeBadRegion) && code != string(contract.CodeMissingField) {
@@ -136,7 +173,10 @@ func startIngest(t *testing.T, env *testenv.Env) (*exec.Cmd, *strings.Builder) {
 }
 
 func stopIngest(t *testing.T, cmd *exec.Cmd, logs *strings.Builder) {
-	cmd.Process.Signal(syscall.SIGTERM)
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("signalling ingest: %v", err)
+	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("ingest did not stop cleanly: %v\n%s", err, logs.String())
 	}
@@ -145,16 +185,14 @@ func stopIngest(t *testing.T, cmd *exec.Cmd, logs *strings.Builder) {
 func TestFaultClickHouseDownForAMinute(t *testing.T) {
 	env := testenv.New(t)
 	ingest, logs := startIngest(t, env)
-	var valid, invalid int
-	done := make(chan struct{})
-	go func() { defer close(done); valid, invalid = loadProducer(t, env, 40000, 400) }()
+	produced := producing(t, env, 40000, 400)
 	time.Sleep(15 * time.Second)
 	services(t, "stop", "clickhouse")
 	fmt.Println("fault: ClickHouse stopped under load")
 	time.Sleep(time.Minute)
 	services(t, "start")
 	fmt.Println("fault: ClickHouse started again")
-	<-done
+	valid, invalid := produced()
 	reconcile(t, env, "clickhouse-down", valid, invalid)
 	stopIngest(t, ingest, logs)
 	if !strings.Contains(logs.String(), "retrying") {
@@ -165,16 +203,14 @@ func TestFaultClickHouseDownForAMinute(t *testing.T) {
 func TestFaultBrokerRestartUnderLoad(t *testing.T) {
 	env := testenv.New(t)
 	ingest, logs := startIngest(t, env)
-	var valid, invalid int
-	done := make(chan struct{})
-	go func() { defer close(done); valid, invalid = loadProducer(t, env, 30000, 500) }()
+	produced := producing(t, env, 30000, 500)
 	time.Sleep(15 * time.Second)
 	services(t, "stop", "kafka")
 	fmt.Println("fault: Kafka broker stopped under load")
 	time.Sleep(15 * time.Second)
 	services(t, "start")
 	fmt.Println("fault: Kafka broker started again")
-	<-done
+	valid, invalid := produced()
 	reconcile(t, env, "broker-restart", valid, invalid)
 	stopIngest(t, ingest, logs)
 }
@@ -198,7 +234,11 @@ func TestFaultDiskFullWhileWritingNotices(t *testing.T) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Fatalf("mounting a small tmpfs (the test needs root): %v\n%s", err, out)
 	}
-	defer exec.Command("umount", dir).Run()
+	defer func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v\n%s", dir, err, out)
+		}
+	}()
 	run := func() (string, error) {
 		cmd := exec.Command(ecowatchBinary(t), "alerts", "run", "--at", "2026-04-30T12:00")
 		cmd.Env = processEnv(env, "ECOWATCH_OUT_DIR="+dir)
@@ -211,15 +251,19 @@ func TestFaultDiskFullWhileWritingNotices(t *testing.T) {
 	}
 	fmt.Println("fault: disk full while writing notices →", strings.TrimSpace(out[strings.LastIndex(out, "ecowatch"):]))
 	checkFiles := func() (html int) {
-		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		t.Helper()
+		err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 			if err != nil || info.IsDir() {
-				return nil
+				return err
 			}
 			if strings.HasPrefix(info.Name(), ".tmp-") {
 				t.Errorf("half-written file left behind: %s", p)
 			}
 			if strings.HasSuffix(p, ".html") {
-				b, _ := os.ReadFile(p)
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
 				if !strings.HasSuffix(strings.TrimSpace(string(b)), "</html>") {
 					t.Errorf("truncated notice %s", p)
 				}
@@ -227,6 +271,9 @@ func TestFaultDiskFullWhileWritingNotices(t *testing.T) {
 			}
 			return nil
 		})
+		if err != nil {
+			t.Fatalf("reading the notices in %s: %v", dir, err)
+		}
 		return html
 	}
 	checkFiles()
@@ -248,18 +295,16 @@ func TestFaultDiskFullWhileWritingNotices(t *testing.T) {
 // with SIGKILL mid-stream, and checks that the survivor takes over its partitions.
 func TestFaultTwoInstancesOneKilled(t *testing.T) {
 	env := testenv.New(t)
-	a, logsA := startIngest(t, env)
+	a, _ := startIngest(t, env) // its log is shown if the test fails
 	b, logsB := startIngest(t, env)
-	var valid, invalid int
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); valid, invalid = loadProducer(t, env, 30000, 1000) }()
+	produced := producing(t, env, 30000, 1000)
 	time.Sleep(12 * time.Second)
-	a.Process.Kill()
-	a.Wait()
+	if err := a.Process.Kill(); err != nil {
+		t.Fatalf("killing one instance: %v", err)
+	}
+	a.Wait() // "signal: killed", as intended
 	fmt.Println("fault: one of two ingest instances killed (SIGKILL)")
-	_ = logsA
-	wg.Wait()
+	valid, invalid := produced()
 	reconcile(t, env, "rebalance", valid, invalid)
 	stopIngest(t, b, logsB)
 }

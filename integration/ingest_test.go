@@ -83,10 +83,14 @@ func assertNoCanaries(t *testing.T, env *testenv.Env, canaries []string) {
 	var cols []col
 	for rows.Next() {
 		var c col
-		rows.Scan(&c.table, &c.name)
+		if err := rows.Scan(&c.table, &c.name); err != nil {
+			t.Fatalf("reading the string columns: %v", err)
+		}
 		cols = append(cols, c)
 	}
-	rows.Close()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		t.Fatalf("reading the string columns: %v", err)
+	}
 	if len(cols) < 20 {
 		t.Fatalf("found only %d string columns to search", len(cols))
 	}
@@ -134,9 +138,14 @@ func TestInvalidMessagesGoToDLQWithReason(t *testing.T) {
 	valid, _ := reportMsg(1, 1)
 	mutate := func(f func(m map[string]any)) []byte {
 		var m map[string]any
-		json.Unmarshal(valid.Value, &m)
+		if err := json.Unmarshal(valid.Value, &m); err != nil {
+			t.Fatal(err)
+		}
 		f(m)
-		b, _ := json.Marshal(m)
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return b
 	}
 	cases := []struct {

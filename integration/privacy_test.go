@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -41,20 +42,20 @@ func TestCanariesAppearNowhere(t *testing.T) {
 	if err := ingest.Start(); err != nil {
 		t.Fatal(err)
 	}
+	deadline := time.Now().Add(2 * time.Minute)
 	for count(t, env, "SELECT count() FROM reports") < 300 {
+		if time.Now().After(deadline) {
+			ingest.Process.Kill()
+			t.Fatalf("ingest wrote fewer than 300 reports in 2 minutes; log:\n%s", logs.String())
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	var metrics string
-	if resp, err := http.Get("http://127.0.0.1:19466/metrics"); err == nil {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		metrics = string(b)
-	}
+	metrics, scrapeErr := scrape("http://127.0.0.1:19466/metrics")
 	if err := ingest.Wait(); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, logs.String())
 	}
-	if !strings.Contains(metrics, "ecowatch_ingest_consumed_total") {
-		t.Fatalf("no metrics scraped:\n%s", metrics)
+	if scrapeErr != nil || !strings.Contains(metrics, "ecowatch_ingest_consumed_total") {
+		t.Fatalf("no metrics scraped (%v):\n%s", scrapeErr, metrics)
 	}
 	run := exec.Command(bin, "--log-level", "debug", "alerts", "run", "--at", "2026-04-30T12:00")
 	run.Env = processEnv(env)
@@ -74,20 +75,20 @@ func TestCanariesAppearNowhere(t *testing.T) {
 	}
 	canaries = append(canaries, "金丝雀")
 	assertNoCanaries(t, env, []string{"金丝雀", canaryReporter(1).Phone, canaryReporter(2).IDNumber, canaryReporter(3).Email})
-	var files []string
-	filepath.Walk(env.Config.OutDir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if len(files) == 0 {
-		t.Fatal("the detectors wrote no files to search")
-	}
 	texts := map[string]string{"logs": logs.String(), "metrics": metrics}
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		texts[f] = string(b)
+	err = filepath.Walk(env.Config.OutDir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		texts[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("reading the output files: %v", err)
+	}
+	if len(texts) == 2 {
+		t.Fatal("the detectors wrote no files to search")
 	}
 	for where, text := range texts {
 		for _, c := range canaries {
@@ -124,4 +125,18 @@ func TestCanariesAppearNowhere(t *testing.T) {
 	if err := env.Store.Conn().QueryRow(context.Background(), "SELECT purpose, operator FROM reveal_audit WHERE report_id = ?", id).Scan(&purpose, &operator); err != nil || purpose != "核实举报奖励发放" || operator != "审计员甲" {
 		t.Fatalf("audit record: %q %q %v", purpose, operator, err)
 	}
+}
+
+// scrape reads a Prometheus /metrics page.
+func scrape(url string) (string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return string(b), err
 }
