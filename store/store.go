@@ -55,7 +55,8 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 		conn.Close()
 		return nil, err
 	}
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+cfg.Database); err != nil {
+	d.Cluster, d.Database = cfg.Cluster, cfg.Database
+	if err := createDatabase(ctx, conn, d); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("store: creating database %s: %w", cfg.Database, err)
 	}
@@ -66,6 +67,21 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 		return nil, fmt.Errorf("store: connecting to ClickHouse database %s: %w", cfg.Database, err)
 	}
 	return &Store{conn: conn, db: cfg.Database, dialect: d, version: version}, nil
+}
+
+// createDatabase creates the database. In cluster mode it asks the replica first: an ON CLUSTER
+// statement waits for every replica, and the database usually exists.
+func createDatabase(ctx context.Context, conn driver.Conn, d Dialect) error {
+	if d.Clustered() {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", d.Database).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return conn.Exec(ctx, d.CreateDatabase())
 }
 
 // Close releases the connections.
@@ -87,7 +103,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) error {
 
 // DropDatabase removes the store's whole database. Only tests use it.
 func (s *Store) DropDatabase(ctx context.Context) error {
-	return s.exec(ctx, "DROP DATABASE IF EXISTS "+s.db)
+	return s.exec(ctx, s.dialect.DropDatabase())
 }
 
 // Conn is the driver connection, for integration tests that check what the tables hold and
