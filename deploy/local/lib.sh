@@ -54,6 +54,16 @@ stop_one() {
   rm -f "$pidfile"
 }
 
+# ensure_key generates the local sealing key once (development only; production brings its own).
+KEY_FILE=$LOCAL/keys/seal.key
+ensure_key() {
+  [ -s "$KEY_FILE" ] && return
+  mkdir -p "$(dirname "$KEY_FILE")"
+  (umask 077
+    printf 'local-%s:%s\n' "$(date +%Y%m%d)" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$KEY_FILE")
+  log "generated a local sealing key in $KEY_FILE (for development only)"
+}
+
 # ---------------------------------------------------------------- ClickHouse
 
 install_clickhouse() {

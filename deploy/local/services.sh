@@ -29,7 +29,6 @@ CH_HTTP_PORT=${ECOWATCH_CLICKHOUSE_HTTP_PORT:-8123}
 
 CH_DIR=$LOCAL/clickhouse
 KAFKA_DIR=$LOCAL/kafka
-KEY_FILE=$LOCAL/keys/seal.key
 
 # One broker: the offsets and transaction-state topics can only have one replica.
 KAFKA_SINGLE_PROPS="offsets.topic.replication.factor=1
@@ -45,14 +44,6 @@ start_kafka() {
   log "starting Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT (data in $KAFKA_DIR/data)"
   launch_kafka Kafka "$KAFKA_DIR" "$(new_kafka_cluster_id)" 768m
   wait_kafka Kafka "$KAFKA_DIR" "$KAFKA_PORT"
-}
-
-ensure_key() {
-  [ -s "$KEY_FILE" ] && return
-  mkdir -p "$(dirname "$KEY_FILE")"
-  umask 077
-  printf 'local-%s:%s\n' "$(date +%Y%m%d)" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$KEY_FILE"
-  log "generated a local sealing key in $KEY_FILE (for development only)"
 }
 
 case ${1:-start} in
