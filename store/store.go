@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,10 +16,11 @@ import (
 // Store is a connection to ecowatch's ClickHouse database. It is safe for concurrent use.
 // Close it when done.
 type Store struct {
-	conn    driver.Conn
-	db      string
-	dialect Dialect
-	version string
+	conn     driver.Conn
+	db       string
+	dialect  Dialect
+	version  string
+	replicas *replicaChooser // cluster mode only
 }
 
 // Open connects to ClickHouse, creates the database if it does not exist, and detects the
@@ -37,6 +39,26 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 	if cfg.TLS {
 		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	var replicas *replicaChooser
+	if cfg.Cluster != "" {
+		// The replicas in the listed order, the fit ones first (see replicas.go).
+		replicas = newReplicaChooser(cfg)
+		opts.ConnOpenStrategy = clickhouse.ConnOpenInOrder
+		opts.DialStrategy = replicas.dial
+		opts.ConnMaxLifetime = clusterConnMaxLifetime
+	}
+	s, err := open(ctx, cfg, opts)
+	if err != nil {
+		if replicas != nil {
+			replicas.Close()
+		}
+		return nil, err
+	}
+	s.replicas = replicas
+	return s, nil
+}
+
+func open(ctx context.Context, cfg config.ClickHouse, opts *clickhouse.Options) (*Store, error) {
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: connecting to ClickHouse at %v: %w", cfg.Addr, err)
@@ -85,7 +107,13 @@ func createDatabase(ctx context.Context, conn driver.Conn, d Dialect) error {
 }
 
 // Close releases the connections.
-func (s *Store) Close() error { return s.conn.Close() }
+func (s *Store) Close() error {
+	err := s.conn.Close()
+	if s.replicas != nil {
+		err = errors.Join(err, s.replicas.Close())
+	}
+	return err
+}
 
 // ServerVersion is the version string the server reported.
 func (s *Store) ServerVersion() string { return s.version }
