@@ -41,7 +41,8 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 	}
 	var replicas *replicaChooser
 	if cfg.Cluster != "" {
-		// The replicas in the listed order, the fit ones first (see replicas.go).
+		// The replicas in the listed order (clickhouse-go's ConnOpenInOrder, which the dial
+		// strategy refines), the fit ones first: see replicas.go.
 		replicas = newReplicaChooser(cfg)
 		opts.ConnOpenStrategy = clickhouse.ConnOpenInOrder
 		opts.DialStrategy = replicas.dial
