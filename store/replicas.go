@@ -76,24 +76,30 @@ func newReplicaChooser(cfg config.ClickHouse) *replicaChooser {
 	return c
 }
 
-// dial tries the fit replicas in the configured order, then the others.
+// dial tries the fit replicas in the configured order, then those that answered but are behind
+// or read-only, then those that did not answer (a replica that hangs would otherwise use up
+// the dial timeout before an answering one is tried).
 func (c *replicaChooser) dial(ctx context.Context, _ int, opt *clickhouse.Options, dial clickhouse.Dial) (clickhouse.DialResult, error) {
-	var unfit []string
+	var unfit, silent []string
 	var err error
 	for _, addr := range opt.Addr {
-		if !c.fit(ctx, addr) {
+		switch r := c.look(ctx, addr); {
+		case r.err != nil:
+			silent = append(silent, addr)
+			continue
+		case r.state.ReadOnly || r.state.Lag > c.maxLag:
 			unfit = append(unfit, addr)
 			continue
 		}
-		var r clickhouse.DialResult
-		if r, err = dial(ctx, addr, opt); err == nil {
-			return r, nil
+		var res clickhouse.DialResult
+		if res, err = dial(ctx, addr, opt); err == nil {
+			return res, nil
 		}
 	}
-	for _, addr := range unfit {
-		var r clickhouse.DialResult
-		if r, err = dial(ctx, addr, opt); err == nil {
-			return r, nil
+	for _, addr := range append(unfit, silent...) {
+		var res clickhouse.DialResult
+		if res, err = dial(ctx, addr, opt); err == nil {
+			return res, nil
 		}
 	}
 	if err == nil {
@@ -102,21 +108,22 @@ func (c *replicaChooser) dial(ctx context.Context, _ int, opt *clickhouse.Option
 	return clickhouse.DialResult{}, err
 }
 
-// fit reports whether a replica answers its probe, is writable and is not behind.
-func (c *replicaChooser) fit(ctx context.Context, addr string) bool {
+// look returns what a replica said of itself, probing it unless it did within probeTTL.
+func (c *replicaChooser) look(ctx context.Context, addr string) probeResult {
 	c.mu.Lock()
 	r, ok := c.recent[addr]
 	c.mu.Unlock()
-	if !ok || time.Since(r.at) > probeTTL {
-		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-		state, err := c.probe(pctx, addr)
-		cancel()
-		r = probeResult{at: time.Now(), state: state, err: err}
-		c.mu.Lock()
-		c.recent[addr] = r
-		c.mu.Unlock()
+	if ok && time.Since(r.at) <= probeTTL {
+		return r
 	}
-	return r.err == nil && !r.state.ReadOnly && r.state.Lag <= c.maxLag
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	state, err := c.probe(pctx, addr)
+	cancel()
+	r = probeResult{at: time.Now(), state: state, err: err}
+	c.mu.Lock()
+	c.recent[addr] = r
+	c.mu.Unlock()
+	return r
 }
 
 // probeServer asks the replica at addr about the store's database's replicated tables.

@@ -75,6 +75,15 @@ func TestChooserFallsBackToAnUnfitReplicaRatherThanNone(t *testing.T) {
 	if fmt.Sprint(*dialed) != "[r1]" {
 		t.Fatalf("dialed %v, want r1 as the last resort", *dialed)
 	}
+	// r1 does not answer its probe (it hangs, say), r2 answers but is behind: r2 is dialled
+	// before r1, so that r1 cannot use up the dial timeout.
+	c, dialed, _ = chooserWith(map[string]replicaState{"r2": {Lag: time.Minute}})
+	if _, err := c.dial(context.Background(), 1, &clickhouse.Options{Addr: []string{"r1", "r2"}}, dialer(dialed)); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*dialed) != "[r2]" {
+		t.Fatalf("dialed %v, want r2 (answering, behind) before r1 (silent)", *dialed)
+	}
 	// Both down: the error of the last dial, naming the address.
 	c, dialed, _ = chooserWith(nil)
 	_, err := c.dial(context.Background(), 1, &clickhouse.Options{Addr: []string{"r1", "r2"}}, dialer(dialed, "r1", "r2"))
