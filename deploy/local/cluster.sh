@@ -235,7 +235,11 @@ case ${1:-start} in
     ;;
   stop)
     if [ $# -ge 2 ]; then stop_part "$2"; else
-      for p in kafka1 kafka2 kafka3 clickhouse1 clickhouse2 zookeeper; do stop_part "$p"; done
+      # The brokers are stopped together: the last voter of a quorum stopped alone waits for
+      # the others to shut down in order and never finishes.
+      for i in 1 2 3; do stop_part "kafka$i" & done
+      wait
+      for p in clickhouse1 clickhouse2 zookeeper; do stop_part "$p"; done
     fi
     ;;
   status) status ;;
