@@ -2,11 +2,12 @@
 GO      ?= go
 BIN     := bin/ecowatch
 SERVICES := deploy/local/services.sh
+CLUSTER  := deploy/local/cluster.sh
 # bash with pipefail: a recipe that pipes go test through a filter fails when the tests do.
 SHELL   := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: all build browser services services-stop services-status demo test unit lint faults bench clean
+.PHONY: all build browser services services-stop services-status cluster cluster-stop cluster-status cluster-test demo test unit lint faults bench clean
 
 all: build
 
@@ -22,6 +23,24 @@ services-stop:
 
 services-status:
 	$(SERVICES) status
+
+## cluster: ZooKeeper, two ClickHouse replicas and three Kafka brokers (deploy/local/cluster.sh);
+## prints the environment that points ecowatch at them
+cluster:
+	$(CLUSTER) start
+
+cluster-stop:
+	$(CLUSTER) stop
+
+cluster-status:
+	$(CLUSTER) status
+
+## cluster-test: the tests of the replicated deployment (build tag `cluster`), against `make cluster`
+cluster-test: cluster
+	eval "$$($(CLUSTER) env)" && \
+	  $(GO) vet -tags cluster ./integration/cluster && \
+	  $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags cluster ./integration/cluster && \
+	  $(GO) test -count=1 -tags cluster -p 1 -v -timeout 20m ./integration/cluster
 
 ## demo: the main job end to end on simulated data; everything lands in out/
 demo: services build

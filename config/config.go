@@ -60,6 +60,9 @@ type ClickHouse struct {
 	Username string
 	Password string
 	TLS      bool
+	// Cluster is the remote_servers cluster the schema is replicated across (ON CLUSTER DDL,
+	// Replicated… tables); empty for a single server.
+	Cluster string
 }
 
 // Ingest tunes the consumer.
@@ -120,6 +123,14 @@ var settings = []setting{
 		func(c *Config, v string) error { c.ClickHouse.Password = v; return nil }},
 	{"clickhouse.tls", "false", "Connect to ClickHouse over TLS (true/false).", false,
 		func(c *Config, v string) (err error) { c.ClickHouse.TLS, err = boolean(v); return }},
+	{"clickhouse.cluster", "", "ClickHouse cluster (a remote_servers name) to replicate the schema across: migrations run ON CLUSTER and tables are Replicated…MergeTree (empty: a single server).", false,
+		func(c *Config, v string) error {
+			c.ClickHouse.Cluster = v
+			if v == "" {
+				return nil
+			}
+			return identifier(v)
+		}},
 	{"ingest.batch-size", "5000", "Messages per ClickHouse insert batch (1–200000).", false,
 		func(c *Config, v string) (err error) { c.Ingest.BatchSize, err = intIn(v, 1, 200000); return }},
 	{"ingest.batch-wait", "1s", "Longest a message waits before its batch is written (Go duration, 10ms–1m).", false,

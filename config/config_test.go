@@ -13,6 +13,9 @@ func TestDefaultsWorkLocally(t *testing.T) {
 	if c.Kafka.Brokers[0] != "127.0.0.1:9092" || c.ClickHouse.Addr[0] != "127.0.0.1:9000" || c.ClickHouse.Database != "ecowatch" {
 		t.Fatalf("defaults do not point at the local services: %+v", c)
 	}
+	if c.ClickHouse.Cluster != "" {
+		t.Fatalf("the default is a single server, got cluster %q", c.ClickHouse.Cluster)
+	}
 	if c.Kafka.TopicReports != "reports.v1" || c.Kafka.TopicEvents != "case-events.v1" || c.Kafka.TopicDLQ != "dlq.v1" || c.Kafka.TopicWarnings != "warnings.v1" {
 		t.Fatalf("default topics differ from DESIGN §3: %+v", c.Kafka)
 	}
@@ -63,6 +66,8 @@ func TestBadValuesNameTheSettingAndAcceptedValues(t *testing.T) {
 		{"nosuch = 1", "unknown setting"},
 		{"privacy.key = k:00", "only come from the environment"},
 		{"no equals sign", "expected `name = value`"},
+		{"clickhouse.cluster = eco watch", "clickhouse.cluster"},
+		{"clickhouse.cluster = eco-watch", "accepted: letters, digits and _"},
 	}
 	for _, tc := range cases {
 		path := t.TempDir() + "/c.conf"

@@ -327,8 +327,17 @@ const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // Migrate applies the migrations not yet recorded in schema_migrations and returns the names
 // of those it applied. Running it again applies nothing. Two instances starting at once may
 // both run a migration; the statements are idempotent and the record is deduplicated.
+//
+// In cluster mode every statement runs ON CLUSTER (see Dialect.Statement): the DDL queue in
+// ZooKeeper runs the statements of concurrent migrators one after the other on each replica,
+// so the second of two identical ones finds its table and does nothing, and schema_migrations
+// is itself a replicated ReplacingMergeTree keyed on the version. A statement ON CLUSTER waits
+// for every replica (distributed_ddl_task_timeout, 180 s by default) — with a replica down,
+// migrate fails once that runs out, while the replica that is up has applied the statement and
+// the other applies it from the queue when it is back. A schema already up to date runs no
+// DDL at all, so instances start with a replica down.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
-	if err := s.exec(ctx, migrationsTable); err != nil {
+	if err := s.createMigrationsTable(ctx); err != nil {
 		return nil, fmt.Errorf("store: creating schema_migrations: %w", err)
 	}
 	done := map[uint32]bool{}
@@ -351,7 +360,11 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 			continue
 		}
 		for i, stmt := range m.statements {
-			if err := s.exec(ctx, s.dialect.Expand(stmt)); err != nil {
+			ddl, err := s.dialect.Statement(stmt)
+			if err == nil {
+				err = s.exec(ctx, ddl)
+			}
+			if err != nil {
 				return applied, fmt.Errorf("store: migration %d (%s), statement %d: %w", m.version, m.name, i+1, err)
 			}
 		}
@@ -361,6 +374,26 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		applied = append(applied, fmt.Sprintf("%03d %s", m.version, m.name))
 	}
 	return applied, nil
+}
+
+// createMigrationsTable creates schema_migrations if it does not exist. In cluster mode it asks
+// the replica first, so that an instance starting while another replica is down does not wait
+// on an ON CLUSTER statement it does not need.
+func (s *Store) createMigrationsTable(ctx context.Context) error {
+	if s.dialect.Clustered() {
+		var exists uint8
+		if err := s.conn.QueryRow(ctx, "EXISTS TABLE schema_migrations").Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 1 {
+			return nil
+		}
+	}
+	ddl, err := s.dialect.Statement(migrationsTable)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, ddl)
 }
 
 // recordMigration inserts one schema_migrations row. It uses a native batch: the local 18.16

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,10 +16,11 @@ import (
 // Store is a connection to ecowatch's ClickHouse database. It is safe for concurrent use.
 // Close it when done.
 type Store struct {
-	conn    driver.Conn
-	db      string
-	dialect Dialect
-	version string
+	conn     driver.Conn
+	db       string
+	dialect  Dialect
+	version  string
+	replicas *replicaChooser // cluster mode only
 }
 
 // Open connects to ClickHouse, creates the database if it does not exist, and detects the
@@ -37,6 +39,27 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 	if cfg.TLS {
 		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	var replicas *replicaChooser
+	if cfg.Cluster != "" {
+		// The replicas in the listed order (clickhouse-go's ConnOpenInOrder, which the dial
+		// strategy refines), the fit ones first: see replicas.go.
+		replicas = newReplicaChooser(cfg)
+		opts.ConnOpenStrategy = clickhouse.ConnOpenInOrder
+		opts.DialStrategy = replicas.dial
+		opts.ConnMaxLifetime = clusterConnMaxLifetime
+	}
+	s, err := open(ctx, cfg, opts)
+	if err != nil {
+		if replicas != nil {
+			replicas.Close()
+		}
+		return nil, err
+	}
+	s.replicas = replicas
+	return s, nil
+}
+
+func open(ctx context.Context, cfg config.ClickHouse, opts *clickhouse.Options) (*Store, error) {
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: connecting to ClickHouse at %v: %w", cfg.Addr, err)
@@ -55,7 +78,8 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 		conn.Close()
 		return nil, err
 	}
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+cfg.Database); err != nil {
+	d.Cluster, d.Database = cfg.Cluster, cfg.Database
+	if err := createDatabase(ctx, conn, d); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("store: creating database %s: %w", cfg.Database, err)
 	}
@@ -68,8 +92,29 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 	return &Store{conn: conn, db: cfg.Database, dialect: d, version: version}, nil
 }
 
+// createDatabase creates the database. In cluster mode it asks the replica first: an ON CLUSTER
+// statement waits for every replica, and the database usually exists.
+func createDatabase(ctx context.Context, conn driver.Conn, d Dialect) error {
+	if d.Clustered() {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", d.Database).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return conn.Exec(ctx, d.CreateDatabase())
+}
+
 // Close releases the connections.
-func (s *Store) Close() error { return s.conn.Close() }
+func (s *Store) Close() error {
+	err := s.conn.Close()
+	if s.replicas != nil {
+		err = errors.Join(err, s.replicas.Close())
+	}
+	return err
+}
 
 // ServerVersion is the version string the server reported.
 func (s *Store) ServerVersion() string { return s.version }
@@ -87,7 +132,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) error {
 
 // DropDatabase removes the store's whole database. Only tests use it.
 func (s *Store) DropDatabase(ctx context.Context) error {
-	return s.exec(ctx, "DROP DATABASE IF EXISTS "+s.db)
+	return s.exec(ctx, s.dialect.DropDatabase())
 }
 
 // Conn is the driver connection, for integration tests that check what the tables hold and

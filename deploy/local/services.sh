@@ -13,205 +13,44 @@
 # Ports (environment): ECOWATCH_KAFKA_PORT (9092), ECOWATCH_KAFKA_CONTROLLER_PORT (9093),
 # ECOWATCH_CLICKHOUSE_PORT (9000), ECOWATCH_CLICKHOUSE_HTTP_PORT (8123).
 # start is idempotent: a service that already answers is left alone.
+# The replicated setup (ZooKeeper, two ClickHouse replicas, three brokers) is cluster.sh.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LOCAL=${ECOWATCH_LOCAL:-$ROOT/.local}
+LOG_TAG=services
+# shellcheck source=lib.sh
+. "$ROOT/deploy/local/lib.sh"
+
 KAFKA_PORT=${ECOWATCH_KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${ECOWATCH_KAFKA_CONTROLLER_PORT:-9093}
 CH_PORT=${ECOWATCH_CLICKHOUSE_PORT:-9000}
 CH_HTTP_PORT=${ECOWATCH_CLICKHOUSE_HTTP_PORT:-8123}
-KAFKA_VERSION=3.9.1
 
 CH_DIR=$LOCAL/clickhouse
 KAFKA_DIR=$LOCAL/kafka
-KEY_FILE=$LOCAL/keys/seal.key
 
-log() { printf '[services] %s\n' "$*" >&2; }
-die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    die "need root to run: $* (install it by hand or run as root)"; fi
-}
-
-# ---------------------------------------------------------------- ClickHouse
-
-install_clickhouse() {
-  command -v clickhouse-server >/dev/null && command -v clickhouse-client >/dev/null && return
-  log "installing clickhouse-server from Debian's packages"
-  as_root apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-    clickhouse-server clickhouse-client >/dev/null || die "apt-get install clickhouse-server failed"
-}
-
-clickhouse_answers() {
-  clickhouse-client --host 127.0.0.1 --port "$CH_PORT" --query 'SELECT 1' >/dev/null 2>&1
-}
-
-write_clickhouse_config() {
-  mkdir -p "$CH_DIR"/{data,tmp,user_files,format_schemas,log}
-  cp /etc/clickhouse-server/users.xml "$CH_DIR/users.xml"
-  cat >"$CH_DIR/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-  <logger>
-    <level>warning</level>
-    <log>$CH_DIR/log/clickhouse-server.log</log>
-    <errorlog>$CH_DIR/log/clickhouse-server.err.log</errorlog>
-    <size>100M</size>
-    <count>3</count>
-  </logger>
-  <listen_host>127.0.0.1</listen_host>
-  <tcp_port>$CH_PORT</tcp_port>
-  <http_port>$CH_HTTP_PORT</http_port>
-  <path>$CH_DIR/data/</path>
-  <tmp_path>$CH_DIR/tmp/</tmp_path>
-  <user_files_path>$CH_DIR/user_files/</user_files_path>
-  <format_schema_path>$CH_DIR/format_schemas/</format_schema_path>
-  <users_config>$CH_DIR/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>Asia/Shanghai</timezone>
-  <mark_cache_size>536870912</mark_cache_size>
-  <max_concurrent_queries>100</max_concurrent_queries>
-</yandex>
-XML
-}
-
-start_clickhouse() {
-  if clickhouse_answers; then log "ClickHouse already answers on 127.0.0.1:$CH_PORT"; return; fi
-  port_open "$CH_PORT" && die "port $CH_PORT is taken by something that is not ClickHouse (set ECOWATCH_CLICKHOUSE_PORT)"
-  install_clickhouse
-  write_clickhouse_config
-  log "starting ClickHouse on 127.0.0.1:$CH_PORT (data in $CH_DIR/data)"
-  nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 &
-  echo $! >"$CH_DIR/pid"
-  for _ in $(seq 1 120); do
-    clickhouse_answers && { log "ClickHouse is up"; return; }
-    kill -0 "$(cat "$CH_DIR/pid")" 2>/dev/null || {
-      tail -n 20 "$CH_DIR/log/stdout.log" "$CH_DIR/log/clickhouse-server.err.log" >&2 2>/dev/null || true
-      die "ClickHouse exited during start-up (logs above, in $CH_DIR/log)"; }
-    sleep 0.5
-  done
-  die "ClickHouse did not answer on 127.0.0.1:$CH_PORT within 60 s (logs in $CH_DIR/log)"
-}
-
-# ---------------------------------------------------------------- Kafka
-
-install_kafka() {
-  [ -f "$KAFKA_DIR/libs/kafka_2.13-$KAFKA_VERSION.jar" ] && return
-  command -v java >/dev/null || die "no java on PATH: Kafka needs a JDK (17 or newer)"
-  command -v mvn >/dev/null || die "no mvn on PATH: Kafka is fetched from Maven Central with Maven"
-  log "fetching Apache Kafka $KAFKA_VERSION and its runtime dependencies from Maven Central"
-  mkdir -p "$KAFKA_DIR/libs"
-  mvn -q -B -f "$ROOT/deploy/local/kafka-pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$KAFKA_DIR/libs" -Dmaven.repo.local="$LOCAL/m2" >"$KAFKA_DIR/fetch.log" 2>&1 \
-    || { tail -n 30 "$KAFKA_DIR/fetch.log" >&2; die "could not fetch Kafka with Maven (log: $KAFKA_DIR/fetch.log)"; }
-}
-
-kafka_ready() {
-  port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$KAFKA_DIR/log/server.log" 2>/dev/null
-}
-
-write_kafka_config() {
-  mkdir -p "$KAFKA_DIR"/{data,log}
-  cat >"$KAFKA_DIR/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$KAFKA_DIR/data
-num.partitions=4
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=8
+# One broker: the offsets and transaction-state topics can only have one replica.
+KAFKA_SINGLE_PROPS="offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-message.max.bytes=1048576
-log.retention.hours=-1
-PROPS
-  cat >"$KAFKA_DIR/log4j.properties" <<PROPS
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.RollingFileAppender
-log4j.appender.file.File=$KAFKA_DIR/log/server.log
-log4j.appender.file.MaxFileSize=50MB
-log4j.appender.file.MaxBackupIndex=2
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka=INFO
-log4j.logger.org.apache.kafka=WARN
-log4j.logger.kafka.server.KafkaRaftServer=INFO
-PROPS
-}
+transaction.state.log.min.isr=1"
 
 start_kafka() {
-  if kafka_ready; then log "Kafka already answers on 127.0.0.1:$KAFKA_PORT"; return; fi
+  if kafka_ready "$KAFKA_DIR" "$KAFKA_PORT"; then log "Kafka already answers on 127.0.0.1:$KAFKA_PORT"; return; fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by something that is not our Kafka (set ECOWATCH_KAFKA_PORT)"
   install_kafka
-  write_kafka_config
-  local java_opts=(-Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
-    "-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties")
-  local cp="$KAFKA_DIR/libs/*"
-  if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
-    log "formatting the KRaft log directory"
-    java "${java_opts[@]}" -cp "$cp" kafka.tools.StorageTool format \
-      -t "$(cat /proc/sys/kernel/random/uuid | tr -d - | head -c 22)" \
-      -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/log/format.log" 2>&1 \
-      || { cat "$KAFKA_DIR/log/format.log" >&2; die "kafka-storage format failed"; }
-  fi
-  : >"$KAFKA_DIR/log/server.log"
+  write_kafka_config "$KAFKA_DIR" 1 "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" \
+    "1@127.0.0.1:$KAFKA_CONTROLLER_PORT" "$KAFKA_SINGLE_PROPS"
   log "starting Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT (data in $KAFKA_DIR/data)"
-  nohup java "${java_opts[@]}" -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties" \
-    >"$KAFKA_DIR/log/stdout.log" 2>&1 &
-  echo $! >"$KAFKA_DIR/pid"
-  for _ in $(seq 1 240); do
-    kafka_ready && { log "Kafka is up"; return; }
-    kill -0 "$(cat "$KAFKA_DIR/pid")" 2>/dev/null || {
-      tail -n 30 "$KAFKA_DIR/log/stdout.log" "$KAFKA_DIR/log/server.log" >&2 2>/dev/null || true
-      die "Kafka exited during start-up (logs above, in $KAFKA_DIR/log)"; }
-    sleep 0.5
-  done
-  die "Kafka did not become ready on 127.0.0.1:$KAFKA_PORT within 120 s (logs in $KAFKA_DIR/log)"
-}
-
-# ---------------------------------------------------------------- keys
-
-ensure_key() {
-  [ -s "$KEY_FILE" ] && return
-  mkdir -p "$(dirname "$KEY_FILE")"
-  umask 077
-  printf 'local-%s:%s\n' "$(date +%Y%m%d)" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$KEY_FILE"
-  log "generated a local sealing key in $KEY_FILE (for development only)"
-}
-
-# ---------------------------------------------------------------- stop
-
-stop_one() { # name pidfile
-  local pidfile=$2
-  [ -f "$pidfile" ] || return 0
-  local pid; pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    log "stopping $1 (pid $pid)"
-    kill "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { log "$1 did not stop in 30 s, killing"; kill -9 "$pid"; }
-  fi
-  rm -f "$pidfile"
+  launch_kafka Kafka "$KAFKA_DIR" "$(new_kafka_cluster_id)" 768m
+  wait_kafka Kafka "$KAFKA_DIR" "$KAFKA_PORT"
 }
 
 case ${1:-start} in
   start)
     mkdir -p "$LOCAL"
     ensure_key
-    start_clickhouse
+    start_clickhouse ClickHouse "$CH_DIR" "$CH_PORT" "$CH_HTTP_PORT"
     start_kafka
     ;;
   stop)
@@ -223,8 +62,8 @@ case ${1:-start} in
     esac
     ;;
   status)
-    if clickhouse_answers; then echo "clickhouse: up on 127.0.0.1:$CH_PORT"; else echo "clickhouse: down"; fi
-    if kafka_ready; then echo "kafka: up on 127.0.0.1:$KAFKA_PORT"; else echo "kafka: down"; fi
+    if clickhouse_answers "$CH_PORT"; then echo "clickhouse: up on 127.0.0.1:$CH_PORT"; else echo "clickhouse: down"; fi
+    if kafka_ready "$KAFKA_DIR" "$KAFKA_PORT"; then echo "kafka: up on 127.0.0.1:$KAFKA_PORT"; else echo "kafka: down"; fi
     ;;
   reset)
     "$0" stop
