@@ -4,26 +4,38 @@
 # the machine's JDK) — on loopback, as plain background processes. Everything downloaded or
 # written lives under $ECOWATCH_LOCAL (default: .local/ in the repository, git-ignored).
 #
-#   deploy/local/services.sh start    install what is missing, start what is not running, wait
-#   deploy/local/services.sh stop [clickhouse|kafka]
-#                                     stop both (or one) cleanly (data is kept)
+#   deploy/local/services.sh start [SERVICE…]
+#                                     install what is missing, start what is not running, wait
+#                                     (default: clickhouse kafka)
+#   deploy/local/services.sh stop [SERVICE…]
+#                                     stop them cleanly (default: all three; data is kept)
 #   deploy/local/services.sh status   say what runs
-#   deploy/local/services.sh reset    stop and delete the data folders (not the downloads)
+#   deploy/local/services.sh reset    stop all and delete the data folders (not the downloads)
+#
+# Services: clickhouse (server time zone Asia/Shanghai, the one everything uses), kafka, and
+# clickhouse-utc: a second ClickHouse 18.16 with the server time zone UTC and its own data
+# folder (.local/clickhouse-utc), for the test that proves the output does not depend on the
+# server's time zone.
 #
 # Ports (environment): ECOWATCH_KAFKA_PORT (9092), ECOWATCH_KAFKA_CONTROLLER_PORT (9093),
-# ECOWATCH_CLICKHOUSE_PORT (9000), ECOWATCH_CLICKHOUSE_HTTP_PORT (8123).
-# start is idempotent: a service that already answers is left alone.
+# ECOWATCH_CLICKHOUSE_PORT (9000), ECOWATCH_CLICKHOUSE_HTTP_PORT (8123),
+# ECOWATCH_CLICKHOUSE_UTC_PORT and ECOWATCH_CLICKHOUSE_UTC_HTTP_PORT (the main ports + 10).
+# start is idempotent: a service that already answers is left alone (our own ClickHouse is
+# restarted when this script's configuration of it changed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LOCAL=${ECOWATCH_LOCAL:-$ROOT/.local}
 KAFKA_PORT=${ECOWATCH_KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${ECOWATCH_KAFKA_CONTROLLER_PORT:-9093}
-CH_PORT=${ECOWATCH_CLICKHOUSE_PORT:-9000}
-CH_HTTP_PORT=${ECOWATCH_CLICKHOUSE_HTTP_PORT:-8123}
+CH_MAIN_PORT=${ECOWATCH_CLICKHOUSE_PORT:-9000}
+CH_MAIN_HTTP_PORT=${ECOWATCH_CLICKHOUSE_HTTP_PORT:-8123}
+# The UTC server's ports default to the main server's plus 10 (9010, 8133), so that worktrees
+# with their own port blocks get their own UTC server too (internal/testenv uses the same rule).
+CH_UTC_PORT=${ECOWATCH_CLICKHOUSE_UTC_PORT:-$((CH_MAIN_PORT + 10))}
+CH_UTC_HTTP_PORT=${ECOWATCH_CLICKHOUSE_UTC_HTTP_PORT:-$((CH_MAIN_HTTP_PORT + 10))}
 KAFKA_VERSION=3.9.1
 
-CH_DIR=$LOCAL/clickhouse
 KAFKA_DIR=$LOCAL/kafka
 KEY_FILE=$LOCAL/keys/seal.key
 
@@ -38,6 +50,17 @@ as_root() {
 }
 
 # ---------------------------------------------------------------- ClickHouse
+# Two instances of the same server: "clickhouse" (the one everything uses, server time zone
+# Asia/Shanghai) and "clickhouse-utc" (server time zone UTC, only for the test that proves the
+# output does not depend on the server's time zone). ch_instance sets the CH_* variables.
+
+ch_instance() { # name
+  case $1 in
+    clickhouse) CH_NAME=ClickHouse CH_DIR=$LOCAL/clickhouse CH_PORT=$CH_MAIN_PORT CH_HTTP_PORT=$CH_MAIN_HTTP_PORT CH_TZ=Asia/Shanghai ;;
+    clickhouse-utc) CH_NAME="ClickHouse (UTC)" CH_DIR=$LOCAL/clickhouse-utc CH_PORT=$CH_UTC_PORT CH_HTTP_PORT=$CH_UTC_HTTP_PORT CH_TZ=UTC ;;
+    *) die "unknown ClickHouse instance '$1'" ;;
+  esac
+}
 
 install_clickhouse() {
   command -v clickhouse-server >/dev/null && command -v clickhouse-client >/dev/null && return
@@ -51,10 +74,11 @@ clickhouse_answers() {
   clickhouse-client --host 127.0.0.1 --port "$CH_PORT" --query 'SELECT 1' >/dev/null 2>&1
 }
 
-write_clickhouse_config() {
-  mkdir -p "$CH_DIR"/{data,tmp,user_files,format_schemas,log}
-  cp /etc/clickhouse-server/users.xml "$CH_DIR/users.xml"
-  cat >"$CH_DIR/config.xml" <<XML
+# The configuration of the current instance, written to $1 (config) and $2 (users). Every query
+# is logged in system.query_log (log_queries in the default profile): the compatibility check
+# (scripts/compat) replays what the product sent on a current ClickHouse engine.
+clickhouse_config() {
+  cat >"$1" <<XML
 <?xml version="1.0"?>
 <yandex>
   <logger>
@@ -74,29 +98,83 @@ write_clickhouse_config() {
   <users_config>$CH_DIR/users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
-  <timezone>Asia/Shanghai</timezone>
+  <timezone>$CH_TZ</timezone>
   <mark_cache_size>536870912</mark_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>
+  <query_log>
+    <database>system</database>
+    <table>query_log</table>
+    <partition_by>toYYYYMM(event_date)</partition_by>
+    <flush_interval_milliseconds>7500</flush_interval_milliseconds>
+  </query_log>
+</yandex>
+XML
+  cat >"$2" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <profiles>
+    <default>
+      <max_memory_usage>10000000000</max_memory_usage>
+      <use_uncompressed_cache>0</use_uncompressed_cache>
+      <load_balancing>random</load_balancing>
+      <log_queries>1</log_queries>
+    </default>
+  </profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas>
+    <default>
+      <interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval>
+    </default>
+  </quotas>
 </yandex>
 XML
 }
 
-start_clickhouse() {
-  if clickhouse_answers; then log "ClickHouse already answers on 127.0.0.1:$CH_PORT"; return; fi
-  port_open "$CH_PORT" && die "port $CH_PORT is taken by something that is not ClickHouse (set ECOWATCH_CLICKHOUSE_PORT)"
+start_clickhouse() { # instance
+  ch_instance "$1"
+  mkdir -p "$CH_DIR"/{data,tmp,user_files,format_schemas,log}
+  clickhouse_config "$CH_DIR/config.xml.new" "$CH_DIR/users.xml.new"
+  if clickhouse_answers; then
+    # Our own server started from an older configuration (for example before query logging)
+    # is restarted with the current one; anything else on the port is left alone.
+    if cmp -s "$CH_DIR/config.xml.new" "$CH_DIR/config.xml" && cmp -s "$CH_DIR/users.xml.new" "$CH_DIR/users.xml"; then
+      rm -f "$CH_DIR"/{config,users}.xml.new
+      log "$CH_NAME already answers on 127.0.0.1:$CH_PORT"; return
+    fi
+    if [ -f "$CH_DIR/pid" ] && kill -0 "$(cat "$CH_DIR/pid")" 2>/dev/null; then
+      log "$CH_NAME runs with an older configuration: restarting it"
+      stop_one "$CH_NAME" "$CH_DIR/pid"
+    else
+      rm -f "$CH_DIR"/{config,users}.xml.new
+      log "$CH_NAME answers on 127.0.0.1:$CH_PORT but was not started by this script; leaving it alone"; return
+    fi
+  fi
+  port_open "$CH_PORT" && die "port $CH_PORT is taken by something that is not ClickHouse (set $(port_var "$1"))"
   install_clickhouse
-  write_clickhouse_config
-  log "starting ClickHouse on 127.0.0.1:$CH_PORT (data in $CH_DIR/data)"
+  mv "$CH_DIR/config.xml.new" "$CH_DIR/config.xml"
+  mv "$CH_DIR/users.xml.new" "$CH_DIR/users.xml"
+  log "starting $CH_NAME on 127.0.0.1:$CH_PORT, server time zone $CH_TZ (data in $CH_DIR/data)"
   nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 &
   echo $! >"$CH_DIR/pid"
   for _ in $(seq 1 120); do
-    clickhouse_answers && { log "ClickHouse is up"; return; }
+    clickhouse_answers && { log "$CH_NAME is up"; return; }
     kill -0 "$(cat "$CH_DIR/pid")" 2>/dev/null || {
       tail -n 20 "$CH_DIR/log/stdout.log" "$CH_DIR/log/clickhouse-server.err.log" >&2 2>/dev/null || true
-      die "ClickHouse exited during start-up (logs above, in $CH_DIR/log)"; }
+      die "$CH_NAME exited during start-up (logs above, in $CH_DIR/log)"; }
     sleep 0.5
   done
-  die "ClickHouse did not answer on 127.0.0.1:$CH_PORT within 60 s (logs in $CH_DIR/log)"
+  die "$CH_NAME did not answer on 127.0.0.1:$CH_PORT within 60 s (logs in $CH_DIR/log)"
+}
+
+port_var() {
+  case $1 in clickhouse) echo ECOWATCH_CLICKHOUSE_PORT ;; clickhouse-utc) echo ECOWATCH_CLICKHOUSE_UTC_PORT ;; esac
 }
 
 # ---------------------------------------------------------------- Kafka
@@ -207,29 +285,48 @@ stop_one() { # name pidfile
   rm -f "$pidfile"
 }
 
-case ${1:-start} in
+services_or() { # default… -- given…
+  local defaults=() given=() seen=
+  for a in "$@"; do
+    if [ "$a" = -- ]; then seen=1; continue; fi
+    if [ -n "$seen" ]; then given+=("$a"); else defaults+=("$a"); fi
+  done
+  [ ${#given[@]} -gt 0 ] || given=("${defaults[@]}")
+  for a in "${given[@]}"; do
+    case $a in clickhouse|clickhouse-utc|kafka) ;; *) die "unknown service '$a' (accepted: clickhouse, clickhouse-utc, kafka)" ;; esac
+  done
+  echo "${given[@]}"
+}
+
+cmd=${1:-start}
+[ $# -gt 0 ] && shift
+case $cmd in
   start)
     mkdir -p "$LOCAL"
     ensure_key
-    start_clickhouse
-    start_kafka
+    for svc in $(services_or clickhouse kafka -- "$@"); do
+      case $svc in kafka) start_kafka ;; *) start_clickhouse "$svc" ;; esac
+    done
     ;;
   stop)
-    case ${2:-both} in
-      kafka) stop_one Kafka "$KAFKA_DIR/pid" ;;
-      clickhouse) stop_one ClickHouse "$CH_DIR/pid" ;;
-      both) stop_one Kafka "$KAFKA_DIR/pid"; stop_one ClickHouse "$CH_DIR/pid" ;;
-      *) die "unknown service '$2' (accepted: clickhouse, kafka)" ;;
-    esac
+    for svc in $(services_or kafka clickhouse clickhouse-utc -- "$@"); do
+      case $svc in
+        kafka) stop_one Kafka "$KAFKA_DIR/pid" ;;
+        *) ch_instance "$svc"; stop_one "$CH_NAME" "$CH_DIR/pid" ;;
+      esac
+    done
     ;;
   status)
-    if clickhouse_answers; then echo "clickhouse: up on 127.0.0.1:$CH_PORT"; else echo "clickhouse: down"; fi
+    for svc in clickhouse clickhouse-utc; do
+      ch_instance "$svc"
+      if clickhouse_answers; then echo "$svc: up on 127.0.0.1:$CH_PORT (server time zone $CH_TZ)"; else echo "$svc: down"; fi
+    done
     if kafka_ready; then echo "kafka: up on 127.0.0.1:$KAFKA_PORT"; else echo "kafka: down"; fi
     ;;
   reset)
     "$0" stop
-    rm -rf "$CH_DIR/data" "$KAFKA_DIR/data"
+    rm -rf "$LOCAL/clickhouse/data" "$LOCAL/clickhouse-utc/data" "$KAFKA_DIR/data"
     log "data folders removed"
     ;;
-  *) die "unknown command '$1' (accepted: start, stop, status, reset)";;
+  *) die "unknown command '$cmd' (accepted: start, stop, status, reset)";;
 esac
