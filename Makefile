@@ -6,7 +6,7 @@ SERVICES := deploy/local/services.sh
 SHELL   := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: all build browser services services-stop services-status demo test unit lint faults bench clean
+.PHONY: all build browser chdb services services-utc services-stop services-status demo test compat unit lint faults bench clean
 
 all: build
 
@@ -16,6 +16,10 @@ build:
 ## services: install (if needed) and start the local ClickHouse and Kafka, and wait until they answer
 services:
 	$(SERVICES) start
+
+## services-utc: the second local ClickHouse, server time zone UTC (for the time-zone test)
+services-utc:
+	$(SERVICES) start clickhouse-utc
 
 services-stop:
 	$(SERVICES) stop
@@ -31,9 +35,19 @@ demo: services build
 browser:
 	deploy/local/browser.sh
 
-## test: gofmt, vet, staticcheck, unit tests, and integration tests against the real local services
-test: services browser build lint
-	$(GO) test -count=1 -timeout 15m ./...
+## chdb: install the current ClickHouse engine (PyPI chdb-core, pinned) for the compatibility check
+chdb:
+	@deploy/local/chdb.sh >/dev/null
+
+## test: gofmt, vet, staticcheck, unit tests, integration tests against the real local services,
+## then the compatibility check: what ecowatch sent to 18.16, replayed on a current ClickHouse
+test: services services-utc chdb browser build lint
+	since=$$(date +%s); \
+	  $(GO) test -count=1 -timeout 15m ./... && scripts/compat.sh --since "$$since"
+
+## compat: the compatibility check alone (a short run, replayed on a current ClickHouse engine)
+compat: services chdb build
+	scripts/compat.sh
 
 ## unit: the tests that need no services
 unit:
