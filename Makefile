@@ -7,7 +7,7 @@ CLUSTER  := deploy/local/cluster.sh
 SHELL   := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: all build browser services services-stop services-status cluster cluster-stop cluster-status cluster-test demo test unit lint faults bench clean
+.PHONY: all build browser chdb services services-utc services-stop services-status cluster cluster-stop cluster-status cluster-test demo test compat unit lint faults bench clean
 
 all: build
 
@@ -17,6 +17,10 @@ build:
 ## services: install (if needed) and start the local ClickHouse and Kafka, and wait until they answer
 services:
 	$(SERVICES) start
+
+## services-utc: the second local ClickHouse, server time zone UTC (for the time-zone test)
+services-utc:
+	$(SERVICES) start clickhouse-utc
 
 services-stop:
 	$(SERVICES) stop
@@ -50,12 +54,22 @@ demo: services build
 browser:
 	deploy/local/browser.sh
 
-## test: gofmt, vet, staticcheck, unit tests, and integration tests against the real local services.
+## chdb: install the current ClickHouse engine (PyPI chdb-core, pinned) for the compatibility check
+chdb:
+	@deploy/local/chdb.sh >/dev/null
+
+## test: gofmt, vet, staticcheck, unit tests, integration tests against the real local services,
+## then the compatibility check: what ecowatch sent to 18.16, replayed on a current ClickHouse.
 ## ECOWATCH_REQUIRE_SERVICES=1: the integration tests fail (never pass without running) if the
 ## services do not answer. A plain `go test ./...` without services runs the unit tests and shows
 ## integration/ as "[no tests to run]" (see integration/doc.go).
-test: services browser build lint
-	ECOWATCH_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 15m ./...
+test: services services-utc chdb browser build lint
+	since=$$(date +%s); \
+	  ECOWATCH_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 15m ./... && scripts/compat.sh --since "$$since"
+
+## compat: the compatibility check alone (a short run, replayed on a current ClickHouse engine)
+compat: services chdb build
+	scripts/compat.sh
 
 ## unit: the tests that need no services
 unit:

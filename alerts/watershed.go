@@ -43,11 +43,16 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 				continue // not the head of a chain on this river
 			}
 			run := []hit{{u, weakAt[code]}}
-			for next := u.Downstream; next != ""; {
+			// unitOn falls back to another river's line of a code, whose downstream can lead
+			// back into the chain: stop at a unit already in it (without this a low-volume
+			// province's backtest grew the chain until the process ran out of memory).
+			inRun := map[string]bool{u.Code: true}
+			for next := u.Downstream; next != "" && !inRun[next]; {
 				s, ok := weakAt[next]
 				if !ok {
 					break
 				}
+				inRun[next] = true
 				nu := unitOn(ew.Basins, next, u.River)
 				run = append(run, hit{nu, s})
 				next = nu.Downstream

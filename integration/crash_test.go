@@ -52,6 +52,7 @@ func ecowatchBinary(t testing.TB) string {
 func processEnv(env *testenv.Env, extra ...string) []string {
 	c := env.Config
 	vars := map[string]string{
+		"clickhouse.addr":      strings.Join(c.ClickHouse.Addr, ","),
 		"clickhouse.database":  c.ClickHouse.Database,
 		"kafka.topic.reports":  c.Kafka.TopicReports,
 		"kafka.topic.events":   c.Kafka.TopicEvents,

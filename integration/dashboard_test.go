@@ -126,7 +126,7 @@ func TestDashboardsFromTheRealPipeline(t *testing.T) {
 
 	// No reporter identity and no complaint text anywhere in the site.
 	texts := map[string]bool{}
-	rows, err := env.Store.Conn().Query(ctx, "SELECT title FROM reports_latest WHERE length(title) >= 8 LIMIT 200")
+	rows, err := env.Store.Conn().Query(ctx, "SELECT title FROM reports_latest WHERE length(title) >= 8 ORDER BY report_id LIMIT 200")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,17 +4,25 @@
 # summarised. Everything a person reads lands in out/. The demo has its own database
 # (ecowatch_demo) and topics (demo.*), recreated at every run, so it can be repeated and never
 # touches the default ones.
+#
+# DEMO_NAME (default demo) names the database (ecowatch_$DEMO_NAME) and topics ($DEMO_NAME.*);
+# DEMO_FROM, DEMO_TO, DEMO_WATCH_FROM, DEMO_SCOPE, DEMO_RATE (valid reports a year, default the
+# scope's share of the nation), DEMO_CASE_STEP and DEMO_WATCH_STEP shape the
+# run (the compatibility check, scripts/compat.sh, runs a short one under the name compat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/ecowatch}
 OUT=${ECOWATCH_OUT_DIR:-out}
 
-export ECOWATCH_CLICKHOUSE_DATABASE=ecowatch_demo
-export ECOWATCH_KAFKA_TOPIC_REPORTS=demo.reports.v1
-export ECOWATCH_KAFKA_TOPIC_EVENTS=demo.case-events.v1
-export ECOWATCH_KAFKA_TOPIC_WARNINGS=demo.warnings.v1
-export ECOWATCH_KAFKA_TOPIC_DLQ=demo.dlq.v1
-export ECOWATCH_KAFKA_GROUP=demo-ingest
+NAME=${DEMO_NAME:-demo}
+case $NAME in *[!a-z0-9_]*|'') echo "DEMO_NAME must be lower-case letters, digits and _ (got '$NAME')" >&2; exit 2 ;; esac
+DB=ecowatch_$NAME
+export ECOWATCH_CLICKHOUSE_DATABASE=$DB
+export ECOWATCH_KAFKA_TOPIC_REPORTS=$NAME.reports.v1
+export ECOWATCH_KAFKA_TOPIC_EVENTS=$NAME.case-events.v1
+export ECOWATCH_KAFKA_TOPIC_WARNINGS=$NAME.warnings.v1
+export ECOWATCH_KAFKA_TOPIC_DLQ=$NAME.dlq.v1
+export ECOWATCH_KAFKA_GROUP=$NAME-ingest
 export ECOWATCH_OUT_DIR=$OUT
 export ECOWATCH_INGEST_METRICS_ADDR=127.0.0.1:0
 
@@ -22,31 +30,33 @@ FROM=${DEMO_FROM:-2026-04-01}
 TO=${DEMO_TO:-2026-10-01}
 WATCH_FROM=${DEMO_WATCH_FROM:-2026-06-01} # early warning needs weeks of history before it
 SCOPE=${DEMO_SCOPE:-440000}
+CASE_STEP=${DEMO_CASE_STEP:-24h}
+WATCH_STEP=${DEMO_WATCH_STEP:-2h}
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 rm -rf "$OUT" && mkdir -p "$OUT/simulation"
 step "fresh demo database and topics"
-clickhouse-client --port "${ECOWATCH_CLICKHOUSE_PORT:-9000}" -q "DROP DATABASE IF EXISTS ecowatch_demo"
+clickhouse-client --port "${ECOWATCH_CLICKHOUSE_PORT:-9000}" -q "DROP DATABASE IF EXISTS $DB"
 "$BIN" migrate
 "$BIN" topics --recreate
 
 step "simulate $SCOPE from $FROM to $TO (seed 7) → Kafka; ground truth in $OUT/simulation/"
-"$BIN" simulate --from "$FROM" --to "$TO" --scope "$SCOPE" --seed 7 --truth "$OUT/simulation"
+"$BIN" simulate --from "$FROM" --to "$TO" --scope "$SCOPE" --seed 7 ${DEMO_RATE:+--rate "$DEMO_RATE"} --truth "$OUT/simulation"
 
 step "ingest until the stream is idle"
 "$BIN" --log-level warn ingest --until-idle 5s 2>"$OUT/ingest.log"
 
-step "what landed in ClickHouse (database ecowatch_demo)"
+step "what landed in ClickHouse (database $DB)"
 "$BIN" summary | tee "$OUT/summary.txt"
 
-step "case lifecycle: replay the period day by day — 催办 for missed deadlines, 督办 suggestions"
-"$BIN" --log-level warn alerts backtest --from "$FROM" --to "$TO" --step 24h --detectors overdue,supervision | tee "$OUT/alerts.txt"
+step "case lifecycle: replay the period every $CASE_STEP — 催办 for missed deadlines, 督办 suggestions"
+"$BIN" --log-level warn alerts backtest --from "$FROM" --to "$TO" --step "$CASE_STEP" --detectors overdue,supervision | tee "$OUT/alerts.txt"
 printf 'planted by the simulator: %s missed deadlines\n' "$(grep -o '"deadline": *"[a-z_]*"' "$OUT/simulation/truth.json" | grep -c -E '"(accept|assign|close)"')"
 printf 'notices: %s 催办通知, %s 督办建议 in %s/notices/\n' "$(find "$OUT/notices" -name '催办-*.html' | wc -l)" "$(find "$OUT/notices" -name '督办-*.html' | wc -l)" "$OUT"
 
-step "early warning: replay $WATCH_FROM to $TO every two hours — clusters, watershed, emergencies"
-"$BIN" --log-level warn alerts backtest --from "$WATCH_FROM" --to "$TO" --step 2h --detectors emergency,cluster,watershed | tee -a "$OUT/alerts.txt"
+step "early warning: replay $WATCH_FROM to $TO every $WATCH_STEP — clusters, watershed, emergencies"
+"$BIN" --log-level warn alerts backtest --from "$WATCH_FROM" --to "$TO" --step "$WATCH_STEP" --detectors emergency,cluster,watershed | tee -a "$OUT/alerts.txt"
 step "warnings next to the events the simulator injected"
 "$BIN" alerts compare --truth "$OUT/simulation/truth.json" --from "$WATCH_FROM" | tee "$OUT/warnings-vs-injected.txt"
 printf '预警通知书: %s in %s/notices/\n' "$(find "$OUT/notices" -name '预警-*.html' | wc -l)" "$OUT"

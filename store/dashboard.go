@@ -86,7 +86,7 @@ type TargetRow struct {
 	// Jurisdiction is "" for the nation, or the province or city code the figures are for.
 	Jurisdiction string
 	Key, Name    string
-	RegionCode   string // the region most of its reports name
+	RegionCode   string // the region most of its reports name (ties: the lowest code)
 	Recent       uint64 // reports in Recent
 	Total        uint64 // reports in Span
 	Weeks        uint64 // distinct weeks with a report in Span
@@ -371,14 +371,19 @@ func (s *Store) DashboardTargets(ctx context.Context, q TargetQuery) ([]TargetRo
 	// Per (prefix, target), then per (jurisdiction, target); each pair is offered to two lists
 	// (kind 1: top by recent reports, kind 2: repeat targets by total) and each list keeps its
 	// first n per jurisdiction. Weeks are a bitmask of the weeks since the span's first Monday.
-	query := `SELECT j_kind, toUInt64(j_code), j_tk, toUInt64(j_rc), j_recent, j_total, j_weeks, j_last,
+	// The region shown is the one with most reports, ties by the lowest code, whatever the
+	// engine or the order of parts: per prefix, each region's count (sumMap) folds into
+	// count * 10^6 + (999999 - code), whose maximum over the prefixes (their regions are
+	// disjoint) names it.
+	query := `SELECT j_kind, toUInt64(j_code), j_tk, toUInt64(999999 - j_rck % 1000000), j_recent, j_total, j_weeks, j_last,
 			toUInt64(` + dashPopcount("j_weeks") + `) AS j_nweeks
 		FROM (
-			SELECT any(j_one) AS j_code, any(t_tk) AS j_tk, any(t_rc) AS j_rc, sum(t_recent) AS j_recent,
+			SELECT any(j_one) AS j_code, any(t_tk) AS j_tk,
+				max(arrayReduce('max', arrayMap((k, n) -> n * 1000000 + (999999 - k), t_rcs.1, t_rcs.2))) AS j_rck, sum(t_recent) AS j_recent,
 				sum(t_total) AS j_total, groupBitOr(t_weeks) AS j_weeks, max(t_last) AS j_last
 			FROM (
 				SELECT any(intDiv(d_rc, 10000) * 10000) AS t_pc, any(intDiv(d_rc, 100) * 100) AS t_cc, any(d_tk) AS t_tk,
-					anyHeavy(d_rc) AS t_rc, countIf(d_at >= ? AND d_at < ?) AS t_recent, count() AS t_total,
+					sumMap([toUInt64(d_rc)], [toUInt64(1)]) AS t_rcs, countIf(d_at >= ? AND d_at < ?) AS t_recent, count() AS t_total,
 					groupBitOr(toUInt64(bitShiftLeft(toUInt64(1), intDiv(toUInt32(toMonday(d_at)) - ` + strconv.FormatInt(firstWeek, 10) + `, 7)))) AS t_weeks,
 					max(d_at) AS t_last
 				FROM (` + sub + `)
@@ -460,9 +465,9 @@ type dashTarget struct {
 	reporters map[uint64][]uint64 // prefecture-level prefix → hashes of the reporters' pseudonyms
 }
 
-// dashTargetDetails reads the key, the most frequent name and the reporters (by prefix) of the
-// targets whose key hashes are given, from the reports of the query's span (all versions: these
-// are labels and a count of people, not report counts).
+// dashTargetDetails reads the key, the most frequent name (ties: the first in byte order) and
+// the reporters (by prefix) of the targets whose key hashes are given, from the reports of the
+// query's span (all versions: these are labels and a count of people, not report counts).
 func (s *Store) dashTargetDetails(ctx context.Context, q TargetQuery, hashes []uint64) (map[uint64]dashTarget, error) {
 	out := map[uint64]dashTarget{}
 	if len(hashes) == 0 {
@@ -475,30 +480,56 @@ func (s *Store) dashTargetDetails(ctx context.Context, q TargetQuery, hashes []u
 	raw, _, sargs := dashScopeFilter(q.Scope)
 	args := append([]any{q.Span.From, q.Span.To}, sargs...)
 	rows, err := s.conn.Query(ctx, `
-		SELECT n_h, n_prefix, any(target_key), anyHeavy(target_name), groupUniqArray(cityHash64(reporter_pseudonym))
+		SELECT n_h, n_prefix, min(target_key), target_name, count(), groupUniqArray(cityHash64(reporter_pseudonym))
 		FROM reports
 		WHERE received_at >= ? AND received_at < ? AND `+raw+`
 			AND cityHash64(target_key) IN (`+strings.Join(list, ", ")+`)
-		GROUP BY cityHash64(target_key) AS n_h, toUInt64(intDiv(toUInt32(region_code), 100) * 100) AS n_prefix`, args...)
+		GROUP BY cityHash64(target_key) AS n_h, toUInt64(intDiv(toUInt32(region_code), 100) * 100) AS n_prefix, target_name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: dashboard target details: %w", err)
 	}
 	defer rows.Close()
+	names := map[uint64]map[string]uint64{} // target → name → reports naming it
 	for rows.Next() {
-		var h, prefix uint64
+		var h, prefix, n uint64
 		var k, nm string
 		var people []uint64
-		if err := rows.Scan(&h, &prefix, &k, &nm, &people); err != nil {
+		if err := rows.Scan(&h, &prefix, &k, &nm, &n, &people); err != nil {
 			return nil, fmt.Errorf("store: dashboard target details: %w", err)
 		}
 		d, ok := out[h]
 		if !ok {
-			d = dashTarget{key: k, name: nm, reporters: map[uint64][]uint64{}}
+			d = dashTarget{key: k, reporters: map[uint64][]uint64{}}
+			names[h] = map[string]uint64{}
 		}
+		if k < d.key {
+			d.key = k
+		}
+		names[h][nm] += n
 		d.reporters[prefix] = append(d.reporters[prefix], people...)
 		out[h] = d
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: dashboard target details: %w", err)
+	}
+	for h, byName := range names {
+		d := out[h]
+		d.name = mostFrequent(byName)
+		out[h] = d
+	}
+	return out, nil
+}
+
+// mostFrequent is the name with the highest count; ties go to the first in byte order, so the
+// choice never depends on the order rows arrive in.
+func mostFrequent(counts map[string]uint64) string {
+	best, bestN := "", uint64(0)
+	for name, n := range counts {
+		if n > bestN || n == bestN && name < best {
+			best, bestN = name, n
+		}
+	}
+	return best
 }
 
 // DashboardWarnings returns the warnings open at t: for each warning, its last revision issued

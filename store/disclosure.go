@@ -846,7 +846,7 @@ FROM (
 		FROM case_events
 		WHERE ` + closedIn + ` AND ` + scopeIDs(q) + `
 		GROUP BY h
-	)
+	) AS closed
 	ANY INNER JOIN (
 		SELECT * FROM (
 			SELECT cityHash64(report_id) AS h, argMax(toUInt32OrZero(region_code), version) AS r,
@@ -858,8 +858,8 @@ FROM (
 				AND cityHash64(report_id) IN (SELECT cityHash64(report_id) FROM case_events WHERE ` + closedIn + `)
 			GROUP BY h
 		) WHERE ` + cond + `
-	) USING h
-)
+	) AS received USING h
+) AS scored
 ANY LEFT JOIN (
 	SELECT th AS target_h, toUInt64(count()) AS target_reports FROM (
 		SELECT cityHash64(report_id) AS h, argMax(cityHash64(target_key), version) AS th, argMax(target_key, version) != '' AS named
@@ -869,7 +869,7 @@ ANY LEFT JOIN (
 	)
 	WHERE named
 	GROUP BY th
-) USING target_h
+) AS targets USING target_h
 ORDER BY summary_points + flag_points + ` + sqlScore(q.CaseScore, "attention") + ` DESC, closed_at, h
 LIMIT ` + strconv.Itoa(limit)
 	rows, err := s.conn.Query(ctx, best)
@@ -911,13 +911,13 @@ FROM (
 	WHERE ` + sqlIn("received_at", Period{q.Quarter.From.AddDate(0, 0, -candidateDays), q.Quarter.To}) + `
 		AND cityHash64(report_id) IN ` + hashes + `
 	GROUP BY h
-)
+) AS report
 ANY INNER JOIN (
 	SELECT cityHash64(report_id) AS h, argMax(summary, at) AS summary, max(at) AS closed_at
 	FROM case_events
 	WHERE ` + closedIn + ` AND cityHash64(report_id) IN ` + hashes + `
 	GROUP BY h
-) USING h`
+) AS closing USING h`
 	rows, err = s.conn.Query(ctx, details)
 	if err != nil {
 		return nil, fmt.Errorf("store: disclosure typical-case details: %w", err)

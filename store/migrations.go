@@ -402,3 +402,17 @@ func (s *Store) recordMigration(ctx context.Context, m migration) error {
 	return s.insert(ctx, "migration records", "INSERT INTO schema_migrations (version, name, applied_at)",
 		func(batch driver.Batch) error { return batch.Append(m.version, m.name, time.Now()) })
 }
+
+// SchemaStatements is every statement the migrations send to a server of dialect d, in order
+// (the migrations table first): what `ecowatch migrate --print` shows, and what the
+// compatibility check (scripts/compat) creates its copy of the schema with on a current
+// ClickHouse engine.
+func SchemaStatements(d Dialect) []string {
+	out := []string{migrationsTable}
+	for _, m := range migrations {
+		for _, stmt := range m.statements {
+			out = append(out, d.Expand(stmt))
+		}
+	}
+	return out
+}

@@ -38,7 +38,7 @@ func (s *Store) IngestSummary(ctx context.Context) (*IngestSummary, error) {
 		}
 	}
 	rows, err := s.conn.Query(ctx, `
-		SELECT code, count() AS n, any(reason)
+		SELECT code, count() AS n, min(reason)
 		FROM (SELECT code, reason FROM ingest_errors LIMIT 1 BY topic, partition, offset)
 		GROUP BY code ORDER BY n DESC, code`)
 	if err != nil {

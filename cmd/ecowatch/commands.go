@@ -74,8 +74,20 @@ func runTopics(ctx context.Context, e *env, args []string) error {
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
-	if err := parse(flags("migrate", e), args); err != nil {
+	fs := flags("migrate", e)
+	printFor := fs.String("print", "", "print the schema statements for a server of this version (e.g. 26.9) instead of migrating; connects to nothing")
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *printFor != "" {
+		d, err := store.ParseVersion(*printFor)
+		if err != nil {
+			return usageError{fmt.Sprintf("--print: %q is not a ClickHouse version (accepted: MAJOR.MINOR, e.g. 18.16 or 26.9)", *printFor)}
+		}
+		for _, stmt := range store.SchemaStatements(d) {
+			fmt.Fprintf(e.stdout, "%s;\n\n", stmt)
+		}
+		return nil
 	}
 	cfg, err := e.config()
 	if err != nil {

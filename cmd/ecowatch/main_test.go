@@ -30,6 +30,9 @@ func TestCommandLineErrorsNameTheSettingAndAcceptedValues(t *testing.T) {
 		{"report bad quarter", []string{"report", "--quarter", "2026-3"}, nil, 2, "accepted form: YYYYQn"},
 		{"report county", []string{"report", "--quarter", "2026Q3", "--scope", "440305"}, nil, 2, "is a county"},
 		{"config example", []string{"config", "example"}, nil, 0, "kafka.brokers = 127.0.0.1:9092"},
+		{"schema for a current server", []string{"migrate", "--print", "26.9"}, nil, 0, "channel LowCardinality(String)"},
+		{"schema for 18.16", []string{"migrate", "--print", "18.16"}, nil, 0, "CREATE VIEW IF NOT EXISTS case_events_latest"},
+		{"schema for no version", []string{"migrate", "--print", "latest"}, nil, 2, "accepted: MAJOR.MINOR"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,5 +48,26 @@ func TestCommandLineErrorsNameTheSettingAndAcceptedValues(t *testing.T) {
 				t.Fatalf("output does not mention %q:\n%s", tc.want, all)
 			}
 		})
+	}
+}
+
+func TestSchemaPrintedForAServerVersionFollowsItsDialect(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		lowCard bool
+	}{{"18.16", false}, {"19.9", true}, {"26.9", true}} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"migrate", "--print", tc.version}, &out, &errOut); code != 0 {
+			t.Fatalf("migrate --print %s: exit %d: %s", tc.version, code, errOut.String())
+		}
+		if got := strings.Contains(out.String(), "LowCardinality(String)"); got != tc.lowCard {
+			t.Errorf("migrate --print %s: LowCardinality in the schema = %v, want %v", tc.version, got, tc.lowCard)
+		}
+		if strings.Contains(out.String(), "{enum}") {
+			t.Errorf("migrate --print %s: a template placeholder is left in the schema", tc.version)
+		}
+		if n := strings.Count(out.String(), "CREATE "); n < 10 {
+			t.Errorf("migrate --print %s: %d CREATE statements, want every table and view", tc.version, n)
+		}
 	}
 }

@@ -75,14 +75,16 @@ clickhouse_answers() { # PORT
   clickhouse-client --host 127.0.0.1 --port "$1" --query 'SELECT 1' >/dev/null 2>&1
 }
 
-# write_clickhouse_config DIR TCP_PORT HTTP_PORT [EXTRA_XML] writes DIR/config.xml (and a copy
-# of the package's users.xml): loopback only, data under DIR, Asia/Shanghai. EXTRA_XML is
-# inserted into <yandex> as is (the cluster's macros, remote_servers, zookeeper…).
+# write_clickhouse_config DIR TCP_PORT HTTP_PORT [EXTRA_XML] [TZ] writes DIR/config.xml.new and
+# DIR/users.xml.new: loopback only, data under DIR, server time zone TZ (default
+# Asia/Shanghai). EXTRA_XML is inserted into <yandex> as is (the cluster's macros,
+# remote_servers, zookeeper…). Every query is logged in system.query_log (log_queries in the
+# default profile): the compatibility check (scripts/compat) replays what the product sent on a
+# current ClickHouse engine.
 write_clickhouse_config() {
-  local dir=$1 tcp=$2 http=$3 extra=${4:-}
+  local dir=$1 tcp=$2 http=$3 extra=${4:-} tz=${5:-Asia/Shanghai}
   mkdir -p "$dir"/{data,tmp,user_files,format_schemas,log}
-  cp /etc/clickhouse-server/users.xml "$dir/users.xml"
-  cat >"$dir/config.xml" <<XML
+  cat >"$dir/config.xml.new" <<XML
 <?xml version="1.0"?>
 <yandex>
   <logger>
@@ -102,22 +104,70 @@ write_clickhouse_config() {
   <users_config>$dir/users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
-  <timezone>Asia/Shanghai</timezone>
+  <timezone>$tz</timezone>
   <mark_cache_size>536870912</mark_cache_size>
   <max_concurrent_queries>100</max_concurrent_queries>
+  <query_log>
+    <database>system</database>
+    <table>query_log</table>
+    <partition_by>toYYYYMM(event_date)</partition_by>
+    <flush_interval_milliseconds>7500</flush_interval_milliseconds>
+  </query_log>
 $extra</yandex>
+XML
+  cat >"$dir/users.xml.new" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <profiles>
+    <default>
+      <max_memory_usage>10000000000</max_memory_usage>
+      <use_uncompressed_cache>0</use_uncompressed_cache>
+      <load_balancing>random</load_balancing>
+      <log_queries>1</log_queries>
+    </default>
+  </profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas>
+    <default>
+      <interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval>
+    </default>
+  </quotas>
+</yandex>
 XML
 }
 
-# start_clickhouse NAME DIR TCP_PORT HTTP_PORT [EXTRA_XML] starts a server unless one already
-# answers on TCP_PORT, and waits until it answers.
+# start_clickhouse NAME DIR TCP_PORT HTTP_PORT [EXTRA_XML] [TZ] starts a server unless one
+# already answers on TCP_PORT, and waits until it answers. Our own server running from an
+# older configuration (before query logging, say) is restarted with the current one; anything
+# else answering on the port is left alone.
 start_clickhouse() {
-  local name=$1 dir=$2 tcp=$3 http=$4 extra=${5:-}
-  if clickhouse_answers "$tcp"; then log "$name already answers on 127.0.0.1:$tcp"; return; fi
-  port_open "$tcp" && die "port $tcp is taken by something that is not ClickHouse (see the port settings at the top of $0)"
+  local name=$1 dir=$2 tcp=$3 http=$4 extra=${5:-} tz=${6:-Asia/Shanghai}
   install_clickhouse
-  write_clickhouse_config "$dir" "$tcp" "$http" "$extra"
-  log "starting $name on 127.0.0.1:$tcp (data in $dir/data)"
+  write_clickhouse_config "$dir" "$tcp" "$http" "$extra" "$tz"
+  if clickhouse_answers "$tcp"; then
+    if cmp -s "$dir/config.xml.new" "$dir/config.xml" && cmp -s "$dir/users.xml.new" "$dir/users.xml"; then
+      rm -f "$dir"/{config,users}.xml.new
+      log "$name already answers on 127.0.0.1:$tcp"; return
+    fi
+    if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+      log "$name runs with an older configuration: restarting it"
+      stop_one "$name" "$dir/pid"
+    else
+      rm -f "$dir"/{config,users}.xml.new
+      log "$name answers on 127.0.0.1:$tcp but was not started by this script; leaving it alone"; return
+    fi
+  fi
+  port_open "$tcp" && die "port $tcp is taken by something that is not ClickHouse (see the port settings at the top of $0)"
+  mv "$dir/config.xml.new" "$dir/config.xml"
+  mv "$dir/users.xml.new" "$dir/users.xml"
+  log "starting $name on 127.0.0.1:$tcp, server time zone $tz (data in $dir/data)"
   nohup clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
   echo $! >"$dir/pid"
   LOGS=("$dir/log/stdout.log" "$dir/log/clickhouse-server.err.log")

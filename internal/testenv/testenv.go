@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,9 +112,44 @@ type Env struct {
 // ECOWATCH_CLICKHOUSE_ADDR), defaulting to the local setup.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return newEnv(t, "")
+}
+
+// NewOnUTCServer is New with the second local ClickHouse, whose server time zone is UTC
+// (`deploy/local/services.sh start clickhouse-utc`), at UTCServerAddr.
+func NewOnUTCServer(t testing.TB) *Env {
+	t.Helper()
+	return newEnv(t, UTCServerAddr())
+}
+
+// UTCServerAddr is the address of the local ClickHouse whose server time zone is UTC:
+// ECOWATCH_CLICKHOUSE_UTC_ADDR, else 127.0.0.1 at ECOWATCH_CLICKHOUSE_UTC_PORT, else at the
+// main server's port (ECOWATCH_CLICKHOUSE_PORT, 9000) plus 10, as deploy/local/services.sh
+// starts it.
+func UTCServerAddr() string {
+	if a := os.Getenv("ECOWATCH_CLICKHOUSE_UTC_ADDR"); a != "" {
+		return a
+	}
+	if p := os.Getenv("ECOWATCH_CLICKHOUSE_UTC_PORT"); p != "" {
+		return "127.0.0.1:" + p
+	}
+	mainPort := 9000
+	if p, err := strconv.Atoi(os.Getenv("ECOWATCH_CLICKHOUSE_PORT")); err == nil {
+		mainPort = p
+	}
+	return "127.0.0.1:" + strconv.Itoa(mainPort+10)
+}
+
+func newEnv(t testing.TB, clickhouseAddr string) *Env {
+	t.Helper()
 	cfg, err := config.Load("", os.LookupEnv)
 	if err != nil {
 		t.Fatalf("testenv: configuration: %v", err)
+	}
+	start := "`make services`"
+	if clickhouseAddr != "" {
+		cfg.ClickHouse.Addr = []string{clickhouseAddr}
+		start = "`deploy/local/services.sh start clickhouse-utc`"
 	}
 	suffix := randomSuffix()
 	cfg.ClickHouse.Database = "ecowatch_test_" + suffix
@@ -140,7 +176,7 @@ func New(t testing.TB) *Env {
 	defer cancel()
 	s, err := store.Open(ctx, cfg.ClickHouse)
 	if err != nil {
-		t.Fatalf("testenv: ClickHouse is not reachable (%v). Start the local services with `make services`.", err)
+		t.Fatalf("testenv: ClickHouse at %v is not reachable (%v). Start it with %s.", cfg.ClickHouse.Addr, err, start)
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatalf("testenv: migrating %s: %v", cfg.ClickHouse.Database, err)
