@@ -51,6 +51,15 @@ type Snapshot struct {
 	States []lifecycle.State
 }
 
+// Evaluate returns the snapshot itself when asked for its own time: a snapshot already
+// evaluated is the case source (alerts.CaseSource) of a detector cycle as of the same time.
+func (s *Snapshot) Evaluate(_ context.Context, asOf time.Time) (*Snapshot, error) {
+	if !asOf.Equal(s.AsOf) {
+		return nil, fmt.Errorf("cases: the snapshot as of %s was asked for %s", s.AsOf.Format(time.RFC3339), asOf.Format(time.RFC3339))
+	}
+	return s, nil
+}
+
 // Result is what one run of the stage saved.
 type Result struct {
 	AsOf                            time.Time

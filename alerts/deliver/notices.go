@@ -1,4 +1,4 @@
-package alerts
+package deliver
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -16,9 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/alerts/notice"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/internal/output"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
@@ -47,7 +48,7 @@ func (n *Notices) Flush(ctx context.Context, kinds []string, at time.Time) ([]st
 	if err != nil {
 		return nil, err
 	}
-	ch := Changes{Previous: map[string]store.WarningRow{}}
+	ch := alerts.Changes{Previous: map[string]store.WarningRow{}}
 	var pending []store.WarningRow
 	for _, w := range rows {
 		if !slices.Contains(kinds, w.Kind) {
@@ -89,7 +90,7 @@ type Notices struct {
 // FlushIfNeeded flushes when a run wrote warning revisions, or when no flush has succeeded
 // yet in this process (the outbox may hold revisions a failed or crashed run left behind).
 // Runs that changed nothing cost no query.
-func (n *Notices) FlushIfNeeded(ctx context.Context, kinds []string, ch Changes, at time.Time) ([]store.NoticeRecord, error) {
+func (n *Notices) FlushIfNeeded(ctx context.Context, kinds []string, ch alerts.Changes, at time.Time) ([]store.NoticeRecord, error) {
 	key := strings.Join(kinds, ",")
 	n.mu.Lock()
 	done := n.flushed[key]
@@ -116,7 +117,7 @@ type entry struct {
 // Write issues the notices for the changes, once each: a notice already issued (same kind,
 // recipient and warning revisions) is not written again. Reminders (催办) to one recipient are
 // gathered into one notice per run; supervision and warning notices are one per warning.
-func (n *Notices) Write(ctx context.Context, ch Changes, at time.Time) ([]store.NoticeRecord, error) {
+func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([]store.NoticeRecord, error) {
 	var entries []entry
 	for _, w := range ch.Opened {
 		for _, r := range w.Recipients {
@@ -221,9 +222,9 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 	first := group[0]
 	recipient := first.recipient
 	ids, revs := revisions(group)
-	var facts Facts
+	var facts alerts.Facts
 	if err := json.Unmarshal([]byte(first.w.Facts), &facts); err != nil {
-		return store.NoticeRecord{}, fmt.Errorf("alerts: facts of warning %s: %w", first.w.WarningID, err)
+		return store.NoticeRecord{}, fmt.Errorf("deliver: facts of warning %s: %w", first.w.WarningID, err)
 	}
 	issuer := n.issuer(first.w.Kind, recipient)
 	kind, char := noticeKind(first.w.Kind)
@@ -248,9 +249,9 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 	var requirements, bases []string
 	escalated := false
 	for _, e := range group {
-		var f Facts
+		var f alerts.Facts
 		if err := json.Unmarshal([]byte(e.w.Facts), &f); err != nil {
-			return store.NoticeRecord{}, fmt.Errorf("alerts: facts of warning %s: %w", e.w.WarningID, err)
+			return store.NoticeRecord{}, fmt.Errorf("deliver: facts of warning %s: %w", e.w.WarningID, err)
 		}
 		for _, c := range f.Cases {
 			doc.Cases = append(doc.Cases, notice.Case(c))
@@ -291,12 +292,12 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 	for _, e := range group {
 		msg, err := json.MarshalIndent(e.w.Warning, "", "  ")
 		if err != nil {
-			return store.NoticeRecord{}, fmt.Errorf("alerts: encoding warning %s: %w", e.w.WarningID, err)
+			return store.NoticeRecord{}, fmt.Errorf("deliver: encoding warning %s: %w", e.w.WarningID, err)
 		}
 		files[fmt.Sprintf("%s.%s-r%d.json", base, e.w.WarningID, e.w.Revision)] = msg
 	}
 	for name, data := range files {
-		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
+		if err := output.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return store.NoticeRecord{}, err
 		}
 	}
@@ -390,28 +391,4 @@ func (n *Notices) abbreviation(code string) string {
 		return ""
 	}
 	return string(r[0])
-}
-
-// writeFileAtomic writes data to a temporary file in the same folder and renames it into place,
-// so that a reader — or a full disk — never leaves a half-written notice.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("alerts: creating %s: %w", filepath.Dir(path), err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	return nil
 }
