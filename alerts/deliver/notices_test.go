@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -125,5 +126,34 @@ func TestCitations(t *testing.T) {
 	}
 	if joined := strings.Join(appendNew(got, want...), "；"); joined != basis {
 		t.Fatalf("a basis cited twice must read once: %q", joined)
+	}
+}
+
+// A notice whose files cannot be written is not recorded, so the next run issues it, with the
+// serial number it would have had.
+func TestNoticesNotWrittenAreNotRecorded(t *testing.T) {
+	regions := region.Default()
+	at := time.Date(2026, 8, 7, 0, 0, 0, 0, calendar.Shanghai)
+	facts, _ := json.Marshal(alerts.Facts{Subject: "举报件办理超期", Requirement: "请办理。", ReplyBy: at.AddDate(0, 0, 7)})
+	ch := alerts.Changes{Opened: []store.WarningRow{{Facts: string(facts), Warning: contract.Warning{WarningID: "W-1", Revision: 1,
+		Kind: contract.WarningOverdue, Level: 3, Status: contract.StatusOpen,
+		Recipients: []contract.Recipient{{OrgCode: "440100", OrgName: "广东省广州市生态环境局", Role: org.RoleBureau}}}}}}
+	blocked := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocked, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	records := &noticeRecords{}
+	n := &Notices{Store: records, Orgs: org.New(regions), Regions: regions, Dir: blocked}
+	written, err := n.Write(context.Background(), ch, at)
+	if err == nil || len(written) != 0 || len(records.saved) != 0 {
+		t.Fatalf("written %d, recorded %d, error %v: want nothing recorded and an error", len(written), len(records.saved), err)
+	}
+	n.Dir = t.TempDir()
+	written, err = n.Write(context.Background(), ch, at)
+	if err != nil || len(written) != 1 || !strings.HasSuffix(written[0].Number, "第0001号") {
+		t.Fatalf("the retry wrote %+v, %v: want the notice, numbered 0001", written, err)
+	}
+	if _, err := os.Stat(written[0].Path); err != nil {
+		t.Fatal(err)
 	}
 }
