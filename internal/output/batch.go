@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/google/renameio/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 // File is one file of a batch.
@@ -15,15 +16,19 @@ type File struct {
 	Perm os.FileMode
 }
 
-// batchOpen bounds how many temporary files a batch holds open at once.
-const batchOpen = 256
+// batchOpen bounds how many temporary files a batch holds open at once; syncWorkers is how
+// many of them are synced at once.
+const (
+	batchOpen   = 256
+	syncWorkers = 32
+)
 
 // WriteFiles writes files as WriteFile does — each atomically, and on disk once it returns —
 // with one durability barrier per few hundred files instead of one per file: the files are
 // written to temporary files in their folders, synced together, renamed into place in order,
 // and each folder is synced once at the end. A notice run writes thousands of files, and one
-// sync per file cost about 5 ms each on a busy disk (11 s for 2,000 small files; 1.5 s
-// batched).
+// sync per file, each after the last rename, cost about 5 ms a file on a busy disk (11 s for
+// 2,000 small files; about 1 s batched).
 //
 // It returns how many files are in place — always the first ones of files, in order; on
 // error the others are not, and no temporary file is left behind.
@@ -78,8 +83,17 @@ func writeChunk(chunk []File) (int, error) {
 		}
 		ready++
 	}
-	for i := 0; i < ready; i++ {
-		if serr := pending[i].Sync(); serr != nil {
+	// Concurrent syncs share the file system's journal commits and device flushes: twice as
+	// fast as one after the other on a busy disk.
+	syncErrs := make([]error, ready)
+	var g errgroup.Group
+	g.SetLimit(syncWorkers)
+	for i := range ready {
+		g.Go(func() error { syncErrs[i] = pending[i].Sync(); return nil })
+	}
+	g.Wait()
+	for i, serr := range syncErrs {
+		if serr != nil {
 			ready, err = i, fmt.Errorf("output: writing %s: %w", chunk[i].Path, serr)
 			break
 		}
