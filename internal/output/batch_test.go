@@ -11,7 +11,7 @@ import (
 func TestWriteFilesPutsEveryFileInPlaceAndNoTemporaryFile(t *testing.T) {
 	dir := t.TempDir()
 	var files []File
-	for i := range 2*batchOpen + 3 { // several chunks
+	for i := range 600 {
 		files = append(files, File{Path: filepath.Join(dir, fmt.Sprintf("d%d", i%3), fmt.Sprintf("%04d.md", i)), Data: []byte(fmt.Sprint("notice ", i)), Perm: 0o644})
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "d0"), 0o755); err != nil {
