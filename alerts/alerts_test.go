@@ -2,16 +2,12 @@ package alerts
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
-	"github.com/ecowatch/ecowatch/lifecycle"
 	"github.com/ecowatch/ecowatch/org"
-	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
 )
 
@@ -109,79 +105,6 @@ func TestOverdueReminderIsNotUpdatedDaily(t *testing.T) {
 		}
 		if day > 1 && len(ch.All()) != 0 {
 			t.Fatalf("day %d: a reminder changed only by its age must not produce a revision", day)
-		}
-	}
-}
-
-func TestMatterIDsFollowMergeChains(t *testing.T) {
-	cases := []*store.CaseHistory{{ReportID: "a"}, {ReportID: "b"}, {ReportID: "c"}, {ReportID: "d"}}
-	states := []lifecycle.State{{}, {MergedInto: "a"}, {MergedInto: "b"}, {}}
-	m := matterIDs(cases, states)
-	if m["a"] != "a" || m["b"] != "a" || m["c"] != "a" || m["d"] != "d" {
-		t.Fatalf("matters %v", m)
-	}
-	cyclic := matterIDs([]*store.CaseHistory{{ReportID: "x"}, {ReportID: "y"}}, []lifecycle.State{{MergedInto: "y"}, {MergedInto: "x"}})
-	if cyclic["x"] == "" || cyclic["y"] == "" {
-		t.Fatalf("a merge cycle must still give a matter: %v", cyclic)
-	}
-}
-
-func TestMergeSuggestionsGroupSameTargetWithinWindow(t *testing.T) {
-	asOf := time.Date(2026, 7, 30, 0, 0, 0, 0, calendar.Shanghai)
-	at := func(d int) time.Time { return time.Date(2026, 7, d, 9, 0, 0, 0, calendar.Shanghai) }
-	cases := []*store.CaseHistory{
-		{ReportID: "r1", TargetKey: "uscc:X", TargetName: "某厂", Category: "water", RegionCode: "440305", ReceivedAt: at(1)},
-		{ReportID: "r2", TargetKey: "uscc:X", TargetName: "某厂", Category: "water", RegionCode: "440305", ReceivedAt: at(5)},
-		{ReportID: "r3", TargetKey: "uscc:X", TargetName: "某厂", Category: "water", RegionCode: "440305", ReceivedAt: at(20)}, // beyond 7 days
-		{ReportID: "r4", TargetKey: "uscc:X", TargetName: "某厂", Category: "noise", RegionCode: "440305", ReceivedAt: at(2)},  // other category
-		{ReportID: "r5", Place: "某小区", Category: "noise", RegionCode: "440306", ReceivedAt: at(10)},
-		{ReportID: "r6", Place: "某小区", Category: "noise", RegionCode: "440306", ReceivedAt: at(11)},
-	}
-	states := make([]lifecycle.State, len(cases))
-	states[1].MergedInto = "r1"
-	d := describer{orgs: org.New(region.Default()), regions: region.Default(), cal: calendar.Default()}
-	got := mergeSuggestions(d, cases, states, matterIDs(cases, states), asOf)
-	if len(got) != 2 {
-		t.Fatalf("%d groups: %+v", len(got), got)
-	}
-	byFirst := map[string]store.MergeSuggestion{}
-	for _, g := range got {
-		byFirst[g.ReportIDs[0]] = g
-	}
-	if g := byFirst["r1"]; len(g.ReportIDs) != 2 || g.ReportIDs[1] != "r2" || !g.Merged {
-		t.Fatalf("target group %+v: want r1, r2, already merged", g)
-	}
-	if g := byFirst["r5"]; len(g.ReportIDs) != 2 || g.Merged {
-		t.Fatalf("place group %+v", g)
-	}
-}
-
-func TestCitations(t *testing.T) {
-	basis := "《生态环境举报热线工作管理办法》第十一条：举报件应当自受理之日起60日内办结；情况复杂的，可延长；《生态环境举报热线工作管理办法》第十三条（催办）"
-	got := citations(basis)
-	want := []string{"《生态环境举报热线工作管理办法》第十一条：举报件应当自受理之日起60日内办结；情况复杂的，可延长", "《生态环境举报热线工作管理办法》第十三条（催办）"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("citations = %q, want %q", got, want)
-	}
-	if joined := strings.Join(appendNew(got, want...), "；"); joined != basis {
-		t.Fatalf("a basis cited twice must read once: %q", joined)
-	}
-}
-
-func TestFiguresForReaders(t *testing.T) {
-	for _, tt := range []struct {
-		got, want string
-	}{
-		{expectedText(0), "不足 0.1 "},
-		{expectedText(0.04), "不足 0.1 "},
-		{expectedText(0.06), "约 0.1 "},
-		{expectedText(2.44), "约 2.4 "},
-		{pText(4.5e-16), "p < 0.001"},
-		{pText(0.0012), "p = 0.001"},
-		{pText(0.04), "p = 0.040"},
-	} {
-		if tt.got != tt.want {
-			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
 	}
 }

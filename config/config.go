@@ -31,8 +31,8 @@ type Config struct {
 
 // Alerts holds the detector schedules and deliveries.
 type Alerts struct {
-	// Schedules maps a job (emergency, cluster, watershed, overdue, supervision, outbox) to
-	// its cron expression in Asia/Shanghai.
+	// Schedules maps a job of `ecowatch run` (each detector by name, cases, outbox,
+	// dashboards, disclosure) to its cron expression in Asia/Shanghai.
 	Schedules    map[string]string
 	WebhooksFile string
 }
@@ -153,6 +153,7 @@ var settings = []setting{
 	schedule("cluster", "*/5 * * * *", "cluster detector (公众集中举报)"),
 	schedule("watershed", "*/5 * * * *", "watershed detector (流域污染)"),
 	schedule("overdue", "0 * * * *", "overdue detector (催办)"),
+	schedule("cases", "0 * * * *", "case-state stage: every case evaluated and saved as case_states, case_deadlines and merge_suggestions for the dashboards and the disclosure"),
 	schedule("supervision", "15 2 * * *", "supervision detector (督办: repeated complaints, procedure violations)"),
 	schedule("outbox", "* * * * *", "delivery of warning changes to warnings.v1 and webhooks"),
 	schedule("dashboards", "*/10 * * * *", "leadership dashboards (static site under <out>/dashboards)"),

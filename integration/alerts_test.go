@@ -15,7 +15,11 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/alerts/deliver"
+	"github.com/ecowatch/ecowatch/alerts/detect"
+	"github.com/ecowatch/ecowatch/broker"
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/cases"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/internal/testenv"
 	"github.com/ecowatch/ecowatch/org"
@@ -23,39 +27,83 @@ import (
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
-// kafkaSink produces the simulator's stream to the test's topics and keeps the reporter
-// identities it carried, so that outputs can be searched for them.
+// kafkaSink produces the simulator's stream to the test's topics (through broker.Sink, as
+// `ecowatch simulate` does) and keeps the reporter identities it carried, so that outputs can
+// be searched for them.
 type kafkaSink struct {
 	t          testing.TB
 	env        *testenv.Env
 	identities map[string]bool
+	out        *broker.Sink[simulate.Message]
 }
 
-func (s *kafkaSink) Write(_ context.Context, msgs []simulate.Message) error {
-	var reports, events []kafka.Message
+func (s *kafkaSink) Write(ctx context.Context, msgs []simulate.Message) error {
+	if s.out == nil {
+		kc := s.env.Config.Kafka
+		topics := map[string]string{simulate.TopicReports: kc.TopicReports, simulate.TopicCaseEvents: kc.TopicEvents}
+		s.out = broker.NewSink(s.env.Broker, func(m simulate.Message) (string, kafka.Message) {
+			return topics[m.Topic], kafka.Message{Key: []byte(m.Key), Value: m.Value}
+		})
+		s.t.Cleanup(func() { s.out.Close() })
+	}
 	for _, m := range msgs {
-		km := kafka.Message{Key: []byte(m.Key), Value: m.Value}
-		if m.Topic == simulate.TopicReports {
-			var r contract.Report
-			if json.Unmarshal(m.Value, &r) == nil && r.Reporter != nil {
-				for _, id := range []string{r.Reporter.Phone, r.Reporter.IDNumber, r.Reporter.Email} {
-					if len(id) >= 6 {
-						s.identities[id] = true
-					}
+		if m.Topic != simulate.TopicReports {
+			continue
+		}
+		var r contract.Report
+		if json.Unmarshal(m.Value, &r) == nil && r.Reporter != nil {
+			for _, id := range []string{r.Reporter.Phone, r.Reporter.IDNumber, r.Reporter.Email} {
+				if len(id) >= 6 {
+					s.identities[id] = true
 				}
 			}
-			reports = append(reports, km)
-		} else {
-			events = append(events, km)
 		}
 	}
-	if len(reports) > 0 {
-		s.env.Produce(s.t, s.env.Config.Kafka.TopicReports, reports...)
+	return s.out.Write(ctx, msgs)
+}
+
+// caseCycle is what `ecowatch alerts run` does for the cases as of at: the case-state stage
+// (case_states, case_deadlines, merge_suggestions saved) and a cycle of the detectors that
+// read cases (overdue, supervision) on that one evaluation. Notices go to the test's out dir.
+func caseCycle(t testing.TB, env *testenv.Env, at time.Time) []alerts.RunResult {
+	t.Helper()
+	ctx := context.Background()
+	deps := detect.DefaultDeps()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	stage := &cases.Stage{Store: env.Store, Regions: deps.Regions, Calendar: deps.Calendar, Log: quiet}
+	snap, err := stage.Evaluate(ctx, at)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(events) > 0 {
-		s.env.Produce(s.t, s.env.Config.Kafka.TopicEvents, events...)
+	if _, err := stage.Save(ctx, snap); err != nil {
+		t.Fatal(err)
 	}
-	return nil
+	results, err := caseRunner(t, env, snap).Run(ctx, at, caseDetectors(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results
+}
+
+// caseRunner is the alerts Runner over the test's store, reading cases from cs.
+func caseRunner(t testing.TB, env *testenv.Env, cs alerts.CaseSource) *alerts.Runner {
+	deps := detect.DefaultDeps()
+	return &alerts.Runner{Store: env.Store, Points: env.Store, Cases: cs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Notices: &deliver.Notices{Store: env.Store, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: env.Config.OutDir}}
+}
+
+// caseDetectors are the registered detectors that read cases.
+func caseDetectors(t testing.TB) []alerts.Detector {
+	t.Helper()
+	reg, err := detect.Registry(detect.DefaultDeps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := reg.Select(detect.NameOverdue + "," + detect.NameSupervision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
 }
 
 // simulateAndIngest streams a simulated period through Kafka into the test's database.
@@ -80,20 +128,16 @@ func TestPlantedLateCasesAreRemindedExactlyOnce(t *testing.T) {
 	cfg := simulate.Config{From: from, To: from.AddDate(0, 4, 0), Scope: "440000", ReportsPerYear: 9000, Seed: 11}
 	truth, identities := simulateAndIngest(t, env, cfg)
 
-	regions := region.Default()
-	cd := &alerts.CaseDetectors{
-		Store: env.Store, Regions: regions, Calendar: calendar.Default(),
-		Notices: &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: env.Config.OutDir},
-		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
 	// Replay the period as a daily schedule would have run it, then once more at the end.
 	ctx := context.Background()
+	runner := caseRunner(t, env, &cases.Stage{Store: env.Store, Regions: region.Default(), Calendar: calendar.Default()})
+	detectors := caseDetectors(t)
 	for at := from.AddDate(0, 0, 1); at.Before(cfg.To); at = at.AddDate(0, 0, 1) {
-		if _, err := cd.Run(ctx, at); err != nil {
+		if _, err := runner.Run(ctx, at, detectors); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := cd.Run(ctx, cfg.To); err != nil {
+	if _, err := runner.Run(ctx, cfg.To, detectors); err != nil {
 		t.Fatal(err)
 	}
 

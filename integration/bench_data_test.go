@@ -2,17 +2,21 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
-	"github.com/ecowatch/ecowatch/basin"
+	"github.com/ecowatch/ecowatch/alerts/deliver"
+	"github.com/ecowatch/ecowatch/alerts/detect"
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/cases"
 	"github.com/ecowatch/ecowatch/internal/testenv"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
@@ -81,45 +85,51 @@ var benchNow = time.Date(2026, 10, 1, 0, 0, 0, 0, calendar.Shanghai)
 // BenchmarkDetectionCycle runs one cycle of every detector as of the end of a synthetic
 // national history of 1 and 10 million reports (ten years; the case detectors read the last
 // 400 days, the early-warning detectors the last eight weeks and a half), and the hourly
-// overdue job an hour later.
+// cases and overdue jobs an hour later.
 func BenchmarkDetectionCycle(b *testing.B) {
 	for _, n := range []int{1_000_000, 10_000_000} {
 		b.Run(fmt.Sprintf("reports=%dM", n/1_000_000), func(b *testing.B) {
 			env := testenv.New(b)
 			fillSynthetic(b, env, n, benchNow.AddDate(-10, 0, 0), benchNow)
-			regions := region.Default()
+			deps := detect.DefaultDeps()
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			notices := &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: b.TempDir()}
-			cd := &alerts.CaseDetectors{Store: env.Store, Regions: regions, Calendar: calendar.Default(), Notices: notices, Log: quiet}
-			ew := &alerts.EarlyWarning{Store: env.Store, Regions: regions, Basins: basin.Default(), Calendar: calendar.Default(), Notices: notices, Log: quiet}
-			if err := ew.Prepare(); err != nil {
+			reg, err := detect.Registry(deps)
+			if err != nil {
 				b.Fatal(err)
 			}
+			stage := &cases.Stage{Store: env.Store, Regions: deps.Regions, Calendar: deps.Calendar, Log: quiet}
+			runner := &alerts.Runner{Store: env.Store, Points: env.Store, Cases: stage, Log: quiet,
+				Notices: &deliver.Notices{Store: env.Store, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: b.TempDir()}}
+			caseDetectors, _ := reg.Select("overdue,supervision")
+			overdue, _ := reg.Select("overdue")
+			early, _ := reg.Select("emergency,cluster,watershed")
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
-				// The first cycle opens every warning and writes every notice. The next is the
-				// hourly overdue job of `ecowatch run` an hour later: it finds its warnings open,
-				// writes nothing new, and saves every case's state and deadlines.
+				// The first cycle opens every warning and writes every notice. The next are the
+				// hourly cases and overdue jobs of `ecowatch run` an hour later, due at the same
+				// minute: they share one evaluation; the cases job saves every case's state and
+				// deadlines, the overdue job finds its warnings open and writes nothing new.
 				start := time.Now()
-				if _, err := cd.Run(ctx, benchNow); err != nil {
+				if _, err := runner.Run(ctx, benchNow, caseDetectors); err != nil {
 					b.Fatal(err)
 				}
-				cases := time.Since(start)
+				caseCycle := time.Since(start)
 				start = time.Now()
-				job := *cd
-				job.Only, job.SaveStates = []string{alerts.DetectorOverdue}, true
-				if _, err := job.Run(ctx, benchNow.Add(time.Hour)); err != nil {
+				var wg sync.WaitGroup
+				var stageErr, overdueErr error
+				wg.Go(func() { _, stageErr = stage.Run(ctx, benchNow.Add(time.Hour)) })
+				wg.Go(func() { _, overdueErr = runner.Run(ctx, benchNow.Add(time.Hour), overdue) })
+				wg.Wait()
+				if err := errors.Join(stageErr, overdueErr); err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(time.Since(start).Seconds(), "overdue-job-s")
 				start = time.Now()
-				for _, run := range []func(context.Context, time.Time) (alerts.RunResult, error){ew.RunEmergency, ew.RunCluster, ew.RunWatershed} {
-					if _, err := run(ctx, benchNow); err != nil {
-						b.Fatal(err)
-					}
+				if _, err := runner.Run(ctx, benchNow, early); err != nil {
+					b.Fatal(err)
 				}
-				b.ReportMetric(cases.Seconds(), "case-detectors-s")
+				b.ReportMetric(caseCycle.Seconds(), "case-detectors-s")
 				b.ReportMetric(time.Since(start).Seconds(), "early-warning-s")
 			}
 		})
@@ -128,17 +138,14 @@ func BenchmarkDetectionCycle(b *testing.B) {
 
 // BenchmarkQuarterlyDisclosure generates the public disclosure of the last quarter of a
 // synthetic national history of 10 million reports over ten years, with the case states and
-// deadlines the hourly overdue run saves, for the nation, a province and a prefecture.
+// deadlines the hourly case-state job saves, for the nation, a province and a prefecture.
 func BenchmarkQuarterlyDisclosure(b *testing.B) {
 	env := testenv.New(b)
 	fillSynthetic(b, env, 10_000_000, benchNow.AddDate(-10, 0, 0), benchNow)
-	regions := region.Default()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	notices := &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: b.TempDir()}
-	cd := &alerts.CaseDetectors{Store: env.Store, Regions: regions, Calendar: calendar.Default(), Notices: notices,
-		Only: []string{alerts.DetectorOverdue}, SaveStates: true, Log: quiet}
+	stage := &cases.Stage{Store: env.Store, Regions: region.Default(), Calendar: calendar.Default(),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	ctx := context.Background()
-	if _, err := cd.Run(ctx, benchNow); err != nil {
+	if _, err := stage.Run(ctx, benchNow); err != nil {
 		b.Fatal(err)
 	}
 	q := reports.Quarter{Year: 2026, N: 3}

@@ -13,12 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/dashboards"
 	"github.com/ecowatch/ecowatch/internal/browsertest"
 	"github.com/ecowatch/ecowatch/internal/testenv"
-	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
@@ -36,15 +34,8 @@ func TestDashboardsFromTheRealPipeline(t *testing.T) {
 
 	ctx := context.Background()
 	at := time.Date(2026, 8, 31, 17, 30, 0, 0, calendar.Shanghai) // a Monday: the week is today
-	regions := region.Default()
-	cd := &alerts.CaseDetectors{
-		Store: env.Store, Regions: regions, Calendar: calendar.Default(), SaveStates: true,
-		Notices: &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: env.Config.OutDir},
-		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	if _, err := cd.Run(ctx, at); err != nil {
-		t.Fatal(err)
-	}
+	// Case states and the case detectors' warnings, as `ecowatch alerts run` makes them.
+	caseCycle(t, env, at)
 
 	out := filepath.Join(t.TempDir(), "dashboards")
 	started := time.Now()

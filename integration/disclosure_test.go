@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,12 +15,10 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/internal/browsertest"
 	"github.com/ecowatch/ecowatch/internal/testenv"
-	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/reports"
 	"github.com/ecowatch/ecowatch/reports/reportstest"
@@ -102,14 +98,8 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	}
 
 	regions := region.Default()
-	cd := &alerts.CaseDetectors{
-		Store: env.Store, Regions: regions, Calendar: calendar.Default(), SaveStates: true,
-		Notices: &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: env.Config.OutDir},
-		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	if _, err := cd.Run(ctx, cfg.To); err != nil {
-		t.Fatal(err)
-	}
+	// Case states and the case detectors' warnings, as `ecowatch alerts run` makes them.
+	caseCycle(t, env, cfg.To)
 
 	q, _ := reports.ParseQuarter("2026Q3")
 	dir, dir2 := filepath.Join(t.TempDir(), "site"), filepath.Join(t.TempDir(), "site")

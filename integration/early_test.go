@@ -16,10 +16,11 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/ecowatch/ecowatch/alerts"
-	"github.com/ecowatch/ecowatch/basin"
+	"github.com/ecowatch/ecowatch/alerts/deliver"
+	"github.com/ecowatch/ecowatch/alerts/detect"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/eval"
 	"github.com/ecowatch/ecowatch/internal/testenv"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
@@ -36,31 +37,27 @@ func TestEarlyWarningEndToEnd(t *testing.T) {
 	cfg := simulate.Config{From: from, To: from.AddDate(0, 4, 0), Scope: "440000", Seed: 5, Clusters: 8, WatershedIncidents: 1, Emergencies: 3, RepeatTargets: -1}
 	truth, identities := simulateAndIngest(t, env, cfg)
 
-	regions := region.Default()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ew := &alerts.EarlyWarning{Store: env.Store, Regions: regions, Basins: basin.Default(), Calendar: calendar.Default(), Log: quiet, SoleWriter: true,
-		Notices: &alerts.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: env.Config.OutDir}}
-	if err := ew.Prepare(); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	start := from.AddDate(0, 0, 60) // the detectors need weeks of history
-	points, err := alerts.Preload(ctx, env.Store, start.Add(-ew.History()), cfg.To)
+	reg, err := detect.Registry(detect.DefaultDeps())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ew.Points = points
-	for at := start; at.Before(cfg.To); at = at.Add(2 * time.Hour) { // as the demo replays
-		for _, run := range []func(context.Context, time.Time) (alerts.RunResult, error){ew.RunEmergency, ew.RunCluster, ew.RunWatershed} {
-			if _, err := run(ctx, at); err != nil {
-				t.Fatal(err)
-			}
-		}
+	early, err := reg.Select("emergency,cluster,watershed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions := region.Default()
+	bt := &eval.Backtest{Store: env.Store, Detectors: early, From: start, To: cfg.To.Add(-2 * time.Hour), Step: 2 * time.Hour, Log: quiet, // as the demo replays
+		Notices: &deliver.Notices{Store: env.Store, Orgs: org.New(regions), Regions: regions, Dir: env.Config.OutDir}}
+	if _, err := bt.Run(ctx); err != nil {
+		t.Fatal(err)
 	}
 
 	// Every injected emergency after the warm-up has a warning at its places within 24 h of
 	// onset, and so do most injected clusters. (The detection rate itself — 90 % within 24 h
-	// over 63 national clusters — is measured by the evaluation in alerts/cluster; a handful
+	// over 63 national clusters — is measured by the evaluation in package eval; a handful
 	// of clusters here checks the wiring from ClickHouse to warnings, not the statistics.)
 	kinds := map[string]string{simulate.EventCluster: contract.WarningCluster, simulate.EventEmergency: contract.WarningEmergency}
 	byKind := map[string][]alertsRow{}
@@ -115,7 +112,7 @@ func TestEarlyWarningEndToEnd(t *testing.T) {
 			time.Sleep(300 * time.Millisecond) // longer than the client's timeout
 			return
 		}
-		if !alerts.VerifySignature(secret, body, r.Header.Get(alerts.HeaderSignature)) {
+		if !deliver.VerifySignature(secret, body, r.Header.Get(deliver.HeaderSignature)) {
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
@@ -125,7 +122,7 @@ func TestEarlyWarningEndToEnd(t *testing.T) {
 			return
 		}
 		mu.Lock()
-		received[r.Header.Get(alerts.HeaderIdempotency)]++
+		received[r.Header.Get(deliver.HeaderIdempotency)]++
 		mu.Unlock()
 	}))
 	defer srv.Close()
@@ -134,10 +131,10 @@ func TestEarlyWarningEndToEnd(t *testing.T) {
 		t.Fatalf("warnings: %v (%d)", err, len(all))
 	}
 	target := all[0].Recipients[0].OrgCode
-	hook := alerts.Webhook{OrgCode: target, URL: srv.URL, Secret: secret}
-	d := &alerts.Deliverer{Store: env.Store, Client: &http.Client{Timeout: 100 * time.Millisecond}, Attempts: 1, Backoff: time.Millisecond, Log: quiet}
+	hook := deliver.Webhook{OrgCode: target, URL: srv.URL, Secret: secret}
+	d := &deliver.Deliverer{Store: env.Store, Client: &http.Client{Timeout: 100 * time.Millisecond}, Attempts: 1, Backoff: time.Millisecond, Log: quiet}
 	for round := 0; round < 10; round++ { // the first rounds hit the timeouts; later ones catch up
-		if _, err := d.Deliver(ctx, []alerts.Webhook{hook}); err != nil {
+		if _, err := d.Deliver(ctx, []deliver.Webhook{hook}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -149,8 +146,13 @@ func TestEarlyWarningEndToEnd(t *testing.T) {
 	for rows.Next() {
 		var id string
 		var rev uint32
-		rows.Scan(&id, &rev)
+		if err := rows.Scan(&id, &rev); err != nil {
+			t.Fatal(err)
+		}
 		addressed[fmt.Sprintf("%s:%d", id, rev)] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	mu.Lock()
@@ -171,12 +173,12 @@ func TestEarlyWarningEndToEnd(t *testing.T) {
 	}
 
 	w := env.Broker.Writer(env.Config.Kafka.TopicWarnings)
-	published, err := alerts.PublishWarnings(ctx, env.Store, w)
+	published, err := deliver.PublishWarnings(ctx, env.Store, w)
 	w.Close()
 	if err != nil || published == 0 {
 		t.Fatalf("published %d: %v", published, err)
 	}
-	if again, _ := alerts.PublishWarnings(ctx, env.Store, env.Broker.Writer(env.Config.Kafka.TopicWarnings)); again != 0 {
+	if again, _ := deliver.PublishWarnings(ctx, env.Store, env.Broker.Writer(env.Config.Kafka.TopicWarnings)); again != 0 {
 		t.Fatalf("a second publish sent %d revisions again", again)
 	}
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: env.Config.Kafka.Brokers, GroupID: env.Config.Kafka.Group + "-w", Topic: env.Config.Kafka.TopicWarnings, StartOffset: kafka.FirstOffset, MaxWait: 200 * time.Millisecond})

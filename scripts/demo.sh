@@ -61,6 +61,9 @@ step "warnings next to the events the simulator injected"
 "$BIN" alerts compare --truth "$OUT/simulation/truth.json" --from "$WATCH_FROM" | tee "$OUT/warnings-vs-injected.txt"
 printf '预警通知书: %s in %s/notices/\n' "$(find "$OUT/notices" -name '预警-*.html' | wc -l)" "$OUT"
 
+step "case states as of $TO: every case evaluated → case_states, case_deadlines, merge suggestions (read by the disclosure and the dashboards)"
+"$BIN" --log-level warn cases --at "$TO"
+
 LAST=$(date -d "$TO -1 day" +%Y-%m)
 QUARTER="${LAST%-*}Q$(( (10#${LAST#*-} - 1) / 3 + 1 ))"
 step "quarterly public disclosure $QUARTER of $SCOPE → $OUT/disclosure/"

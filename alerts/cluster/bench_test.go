@@ -1,23 +1,43 @@
-package cluster
+package cluster_test
 
 import (
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts/cluster"
+	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/eval"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
+// The benchmarks run the detector on the simulator's stream (package eval builds its series);
+// they are an external test package so that package cluster itself never links the simulator.
+
+func day(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, calendar.Shanghai)
+}
+
+// simulateStream runs the simulator and builds the series of distinct reporters.
+func simulateStream(t testing.TB, cfg simulate.Config) *eval.SimulatedStream {
+	t.Helper()
+	st, err := eval.NewSimulatedStream(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 var (
 	nationOnce   sync.Once
-	nationStream *SimulatedStream
+	nationStream *eval.SimulatedStream
 )
 
 // nationFixture is ten weeks of the whole country from the simulator: 2,851 areas, eight
 // categories, the default national volume.
-func nationFixture(b testing.TB) *SimulatedStream {
+func nationFixture(b testing.TB) *eval.SimulatedStream {
 	nationOnce.Do(func() {
 		nationStream = simulateStream(b, simulate.Config{From: day(2025, 3, 1), To: day(2025, 5, 12), Seed: 3})
 	})
@@ -26,16 +46,16 @@ func nationFixture(b testing.TB) *SimulatedStream {
 
 // fullGrid returns the series with an all-zero series added for every area and category
 // that has none: 2,854 areas × 8 categories.
-func fullGrid(series []Series) []Series {
-	out := append([]Series(nil), series...)
-	have := map[seriesKey]bool{}
+func fullGrid(series []cluster.Series) []cluster.Series {
+	out := append([]cluster.Series(nil), series...)
+	have := map[[2]string]bool{}
 	for _, s := range series {
-		have[seriesKey{s.Area, s.Category}] = true
+		have[[2]string{s.Area, s.Category}] = true
 	}
 	for _, d := range region.Default().Leaves("") {
 		for _, c := range contract.Categories {
-			if !have[seriesKey{d.Code, c}] {
-				out = append(out, Series{Area: d.Code, Category: c, Start: series[0].Start, Counts: make([]float32, len(series[0].Counts))})
+			if !have[[2]string{d.Code, c}] {
+				out = append(out, cluster.Series{Area: d.Code, Category: c, Start: series[0].Start, Counts: make([]float32, len(series[0].Counts))})
 			}
 		}
 	}
@@ -47,7 +67,7 @@ func fullGrid(series []Series) []Series {
 // guard and the windows), all (zone × window × category) tests.
 func BenchmarkDetectNation(b *testing.B) {
 	st := nationFixture(b)
-	det, err := NewDetector(Config{}, nil, nil)
+	det, err := cluster.NewDetector(cluster.Config{}, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -66,10 +86,10 @@ func BenchmarkDetectNation(b *testing.B) {
 
 var (
 	provinceOnce   sync.Once
-	provinceStream *SimulatedStream
+	provinceStream *eval.SimulatedStream
 )
 
-func provinceFixture(b testing.TB) *SimulatedStream {
+func provinceFixture(b testing.TB) *eval.SimulatedStream {
 	provinceOnce.Do(func() {
 		provinceStream = simulateStream(b, simulate.Config{From: day(2025, 3, 1), To: day(2025, 5, 12), Scope: "440000", Seed: 3})
 	})
@@ -79,7 +99,7 @@ func provinceFixture(b testing.TB) *SimulatedStream {
 // BenchmarkDetectProvince is one cycle for 广东 (124 areas), the size of the evaluation runs.
 func BenchmarkDetectProvince(b *testing.B) {
 	st := provinceFixture(b)
-	det, err := NewDetector(Config{}, nil, nil)
+	det, err := cluster.NewDetector(cluster.Config{}, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,12 +1,12 @@
 // Package cluster owns the statistics of clustered complaints (公众集中举报, DESIGN §6): the
 // count each area is expected to receive, estimated from its own history; the space-time
 // search over areas, their neighbours and windows of hours to days; and the control of false
-// alarms, with a stated design rate. It also holds the in-memory evaluation that measures
-// them (Evaluate) and the fixed-threshold baseline they are compared with (FixedThreshold).
+// alarms, with a stated design rate. The in-memory evaluation that measures them, on the
+// simulator's stream and against fixed-threshold baselines, is package eval.
 //
-// It must not touch Kafka, ClickHouse or anything else with I/O: the caller supplies the
-// counts and turns signals into warnings (opening, updating and closing one warning per
-// situation is the caller's job; Detect is stateless). It never sees a reporter's identity:
+// It must not touch Kafka, ClickHouse, the simulator or anything else with I/O: the caller
+// supplies the counts and turns signals into warnings (opening, updating and closing one
+// warning per situation is the caller's job; Detect is stateless). It never sees a reporter's identity:
 // counts come in already made distinct, and Builder takes opaque keys (pseudonyms).
 //
 // # Input
@@ -101,17 +101,17 @@
 //
 // # Measured quality
 //
-// TestEval runs the simulator (default injected clusters, a 70-day warm-up, fixed seeds) and
-// Detect every hour of the evaluated period, prospectively: only the counts before each run,
-// merges applied from the time they are recorded. It matches signals to injected events
-// (same category, a shared area, overlapping windows; watershed incidents, emergencies and
-// repeat targets excuse a signal too) and prints, for the detector and for fixed thresholds,
-// the share of clusters detected within 24 h and 72 h of onset, the median delay, and false
-// warnings per 1,000 area-weeks (signals of one category sharing an area, less than 24 h
-// apart, are one warning). By default it evaluates 广东 and 甘肃, January–June 2025, seed 1;
-// the national figures come from
+// TestEval (package eval) runs the simulator (default injected clusters, a 70-day warm-up,
+// fixed seeds) and Detect every hour of the evaluated period, prospectively: only the counts
+// before each run, merges applied from the time they are recorded. It matches signals to
+// injected events (same category, a shared area, overlapping windows; watershed incidents,
+// emergencies and repeat targets excuse a signal too) and prints, for the detector and for
+// fixed thresholds, the share of clusters detected within 24 h and 72 h of onset, the median
+// delay, and false warnings per 1,000 area-weeks (signals of one category sharing an area, less
+// than 24 h apart, are one warning). By default it evaluates 广东 and 甘肃, January–June 2025,
+// seed 1; the national figures come from
 //
-//	go test ./alerts/cluster -run Eval -v -timeout 60m -eval.scopes nation -eval.seeds 1,2
+//	go test ./eval -run Eval -v -timeout 60m -eval.scopes nation -eval.seeds 1,2
 //
 // which for January–June 2025 (63 injected clusters, 74,000 area-weeks) gives:
 //

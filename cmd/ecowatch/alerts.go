@@ -3,15 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
-	"github.com/ecowatch/ecowatch/basin"
+	"github.com/ecowatch/ecowatch/alerts/deliver"
+	"github.com/ecowatch/ecowatch/alerts/detect"
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/cases"
+	"github.com/ecowatch/ecowatch/eval"
 	"github.com/ecowatch/ecowatch/org"
-	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
 )
 
@@ -32,60 +33,46 @@ func runAlerts(ctx context.Context, e *env, args []string) error {
 	return usageError{fmt.Sprintf("unknown subcommand %q (accepted: run, backtest, list, compare)", args[0])}
 }
 
-// caseDetectors opens the store and assembles the case detectors with their notice writer.
-func (e *env) caseDetectors(ctx context.Context) (*alerts.CaseDetectors, *store.Store, error) {
-	s, err := e.openStore(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	cd, err := e.caseDetectorsOn(s)
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	return cd, s, nil
+// detection is what the detector commands and jobs share over an open store: the registry of
+// detectors, the case-state stage and the notice writer.
+type detection struct {
+	store    *store.Store
+	registry *alerts.Registry
+	stage    *cases.Stage
+	notices  *deliver.Notices
 }
 
-// caseDetectorsOn assembles the case detectors over an open store.
-func (e *env) caseDetectorsOn(s *store.Store) (*alerts.CaseDetectors, error) {
+// detection assembles them; reg nil builds the registry.
+func (e *env) detection(s *store.Store, reg *alerts.Registry) (*detection, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
 	}
-	regions := region.Default()
-	return &alerts.CaseDetectors{
-		Store: s, Regions: regions, Calendar: calendar.Default(), Log: e.log,
-		Notices: &alerts.Notices{Store: s, Orgs: org.New(regions), Regions: regions, Dir: cfg.OutDir},
+	deps := detect.DefaultDeps()
+	if reg == nil {
+		if reg, err = detect.Registry(deps); err != nil {
+			return nil, err
+		}
+	}
+	return &detection{
+		store:    s,
+		registry: reg,
+		stage:    &cases.Stage{Store: s, Regions: deps.Regions, Calendar: deps.Calendar, Log: e.log},
+		notices:  &deliver.Notices{Store: s, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: cfg.OutDir},
 	}, nil
 }
 
-// earlyWarning assembles the cluster, watershed and emergency detectors over a store.
-// soleWriter is set for a backtest (see alerts.EarlyWarning.SoleWriter).
-func (e *env) earlyWarning(s *store.Store, soleWriter bool) (*alerts.EarlyWarning, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
-	}
-	regions := region.Default()
-	ew := &alerts.EarlyWarning{
-		Store: s, Regions: regions, Basins: basin.Default(), Calendar: calendar.Default(), Log: e.log,
-		Notices:    &alerts.Notices{Store: s, Orgs: org.New(regions), Regions: regions, Dir: cfg.OutDir},
-		SoleWriter: soleWriter,
-	}
-	return ew, ew.Prepare()
+// runner is the alerts Runner over the store, reading cases from cs.
+func (d *detection) runner(e *env, cs alerts.CaseSource) *alerts.Runner {
+	return &alerts.Runner{Store: d.store, Notices: d.notices, Points: d.store, Cases: cs, Log: e.log}
 }
 
-// runEarly runs the three early-warning detectors.
-func runEarly(ctx context.Context, ew *alerts.EarlyWarning, asOf time.Time) ([]alerts.RunResult, error) {
-	var out []alerts.RunResult
-	for _, run := range []func(context.Context, time.Time) (alerts.RunResult, error){ew.RunEmergency, ew.RunCluster, ew.RunWatershed} {
-		r, err := run(ctx, asOf)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, r)
+func (e *env) detectorFlag(reg *alerts.Registry, list string) ([]alerts.Detector, error) {
+	ds, err := reg.Select(list)
+	if err != nil {
+		return nil, usageError{"--detectors: " + err.Error()}
 	}
-	return out, nil
+	return ds, nil
 }
 
 func runAlertsRun(ctx context.Context, e *env, args []string) error {
@@ -101,41 +88,32 @@ func runAlertsRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	cd, s, err := e.caseDetectors(ctx)
+	s, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	cd.SaveStates = true
-	results, err := cd.Run(ctx, asOf)
+	d, err := e.detection(s, nil)
 	if err != nil {
 		return err
 	}
-	ew, err := e.earlyWarning(s, false)
+	// The case-state stage first (as its scheduled job would), then every detector on the
+	// same evaluation.
+	snap, err := d.stage.Evaluate(ctx, asOf)
 	if err != nil {
 		return err
 	}
-	early, err := runEarly(ctx, ew, asOf)
+	saved, err := d.stage.Save(ctx, snap)
 	if err != nil {
 		return err
 	}
-	printResults(e, asOf, append(results, early...))
+	printCases(e, saved)
+	results, err := d.runner(e, snap).Run(ctx, asOf, d.registry.All())
+	printResults(e, asOf, results)
+	if err != nil {
+		return err
+	}
 	return e.publishWarnings(ctx, s)
-}
-
-// allDetectors are the detectors in the order a cycle runs them.
-var allDetectors = []string{alerts.DetectorOverdue, alerts.DetectorSupervision, alerts.DetectorEmergency, alerts.DetectorCluster, alerts.DetectorWatershed}
-
-func parseDetectors(s string) (map[string]bool, error) {
-	out := map[string]bool{}
-	for _, d := range strings.Split(s, ",") {
-		d = strings.TrimSpace(d)
-		if !slices.Contains(allDetectors, d) {
-			return nil, usageError{fmt.Sprintf("--detectors: %q is not a detector (accepted: %s)", d, strings.Join(allDetectors, ", "))}
-		}
-		out[d] = true
-	}
-	return out, nil
 }
 
 func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
@@ -143,7 +121,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	from := fs.String("from", "", "first time of the replay")
 	to := fs.String("to", "", "last time of the replay")
 	step := fs.Duration("step", 24*time.Hour, "time between two cycles, as the schedule would run them")
-	which := fs.String("detectors", strings.Join(allDetectors, ","), "comma-separated detectors to replay")
+	which := fs.String("detectors", "", "comma-separated detectors to replay (default: all)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -153,10 +131,6 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	if *step < time.Minute {
 		return usageError{"--step must be at least 1m"}
 	}
-	selected, err := parseDetectors(*which)
-	if err != nil {
-		return err
-	}
 	t1, err := parseTime("from", *from)
 	if err != nil {
 		return err
@@ -165,63 +139,41 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cd, s, err := e.caseDetectors(ctx)
+	reg, err := detect.Registry(detect.DefaultDeps())
+	if err != nil {
+		return err
+	}
+	if *which == "" {
+		*which = strings.Join(reg.Names(), ",")
+	}
+	selected, err := e.detectorFlag(reg, *which)
+	if err != nil {
+		return err
+	}
+	s, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ew, err := e.earlyWarning(s, true)
+	d, err := e.detection(s, reg)
 	if err != nil {
 		return err
 	}
-	if ew.Points, err = alerts.Preload(ctx, s, t1.Add(-ew.History()), t2.Add(time.Second)); err != nil {
+	bt := &eval.Backtest{Store: s, Notices: d.notices, Cases: d.stage, Detectors: selected, From: t1, To: t2, Step: *step, Log: e.log}
+	res, err := bt.Run(ctx)
+	if err != nil {
 		return err
 	}
-	early := map[string]func(context.Context, time.Time) (alerts.RunResult, error){
-		alerts.DetectorEmergency: ew.RunEmergency, alerts.DetectorCluster: ew.RunCluster, alerts.DetectorWatershed: ew.RunWatershed,
+	for _, t := range res.Totals {
+		fmt.Fprintf(e.stdout, "backtest %s: %d opened, %d updated, %d closed\n", t.Detector, t.Opened, t.Updated, t.Closed)
 	}
-	totals := map[string][3]int{}
-	notices := 0
-	add := func(results ...alerts.RunResult) {
-		for _, r := range results {
-			v := totals[r.Detector]
-			v[0] += len(r.Changes.Opened)
-			v[1] += len(r.Changes.Updated)
-			v[2] += len(r.Changes.Closed)
-			totals[r.Detector] = v
-			notices += len(r.Notices)
-		}
-	}
-	for t := t1; !t.After(t2); t = t.Add(*step) {
-		if selected[alerts.DetectorOverdue] || selected[alerts.DetectorSupervision] {
-			cd.SaveStates = t.Add(*step).After(t2) // the case tables are written at the last step only
-			results, err := cd.Run(ctx, t)
-			if err != nil {
-				return err
-			}
-			add(results...)
-		}
-		for _, d := range allDetectors {
-			if run, ok := early[d]; ok && selected[d] {
-				r, err := run(ctx, t)
-				if err != nil {
-					return err
-				}
-				add(r)
-			}
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	for _, d := range allDetectors {
-		if selected[d] {
-			v := totals[d]
-			fmt.Fprintf(e.stdout, "backtest %s: %d opened, %d updated, %d closed\n", d, v[0], v[1], v[2])
-		}
-	}
-	fmt.Fprintf(e.stdout, "backtest: %d notices written under %s/notices/\n", notices, e.cfg.OutDir)
+	fmt.Fprintf(e.stdout, "backtest: %d notices written under %s/notices/\n", res.Notices, e.cfg.OutDir)
 	return e.publishWarnings(ctx, s)
+}
+
+func printCases(e *env, r cases.Result) {
+	fmt.Fprintf(e.stdout, "cases as of %s: %d cases, %d deadlines (%d overdue), %d merge suggestions (%d already merged) saved\n",
+		r.AsOf.In(calendar.Shanghai).Format("2006-01-02 15:04"), r.Cases, r.Deadlines, r.Overdue, r.MergeSuggestions, r.AlreadyMerged)
 }
 
 func printResults(e *env, asOf time.Time, results []alerts.RunResult) {
@@ -240,7 +192,7 @@ func (e *env) publishWarnings(ctx context.Context, s *store.Store) error {
 	}
 	w := conn.Writer(conn.Config().TopicWarnings)
 	defer w.Close()
-	n, err := alerts.PublishWarnings(ctx, s, w)
+	n, err := deliver.PublishWarnings(ctx, s, w)
 	if err != nil {
 		return err
 	}
@@ -265,4 +217,39 @@ func runAlertsList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%-28s r%-2d %-9s %-7s L%d %s\n", w.WarningID, w.Revision, w.Kind, w.Status, w.Level, w.Title)
 	}
 	return nil
+}
+
+// runAlertsCompare lists every event the simulator injected next to the first warning of the
+// matching kind that opened for its places in time.
+func runAlertsCompare(ctx context.Context, e *env, args []string) error {
+	fs := flags("alerts compare", e)
+	truthPath := fs.String("truth", "", "the simulator's truth.json")
+	since := fs.String("from", "", "leave out events before this time (the start of the replay)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *truthPath == "" {
+		return usageError{"--truth is required"}
+	}
+	var start time.Time
+	if *since != "" {
+		var err error
+		if start, err = parseTime("from", *since); err != nil {
+			return err
+		}
+	}
+	truth, err := eval.ReadTruth(*truthPath)
+	if err != nil {
+		return err
+	}
+	s, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	warnings, err := s.AllWarnings(ctx)
+	if err != nil {
+		return err
+	}
+	return eval.WriteComparison(e.stdout, eval.Compare(truth, warnings, start), len(warnings))
 }

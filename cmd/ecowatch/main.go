@@ -27,7 +27,7 @@ func commands() []command {
 		{"config", "config example", "print a documented configuration file with every default", runConfig},
 		{"topics", "topics", "create the Kafka topics that do not exist", runTopics},
 		{"migrate", "migrate", "apply the ClickHouse schema migrations (safe to repeat)", runMigrate},
-		{"run", "run", "the service: ingest and every scheduled job (detectors, deliveries) until SIGTERM", runRun},
+		{"run", "run", "the service: ingest and every scheduled job (detectors, case states, deliveries) until SIGTERM", runRun},
 		{"ingest", "ingest [--until-idle D]", "consume reports and case events into ClickHouse", runIngest},
 		{"simulate", "simulate --from T --to T [--scope CODE] [--seed N] [--out DIR]", "generate a realistic stream with known injected events", runSimulate},
 		{"summary", "summary", "print what ingest wrote and dead-lettered", runSummary},
@@ -36,6 +36,7 @@ func commands() []command {
 		{"serve", "serve --dir DIR [--addr 127.0.0.1:8080]", "serve a folder of static pages (the dashboards) over HTTP", runServe},
 		{"eval", "eval detection [--scope CODE] [--from T] [--to T] [--seed N]", "measure detection quality on a simulated stream with injected clusters", runEval},
 		{"reveal", "reveal --report-id ID --purpose TEXT [--operator NAME]", "open a report's sealed reporter identity (audited)", runReveal},
+		{"cases", "cases [--at T]", "evaluate every case as of T and save case states, deadlines and merge suggestions", runCases},
 		{"alerts", "alerts run [--at T] | alerts backtest --from T1 --to T2 [--step D] | alerts list | alerts compare --truth F", "run the detectors, replay a period, list warnings, compare with injected events", runAlerts},
 	}
 }

@@ -2,15 +2,15 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/alerts/deliver"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/dashboards"
 	"github.com/ecowatch/ecowatch/reports"
+	"github.com/ecowatch/ecowatch/schedule"
 	"github.com/ecowatch/ecowatch/store"
 )
 
@@ -36,7 +36,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeJobs()
-	sched, err := alerts.NewScheduler(e.log, jobs)
+	sched, err := schedule.New(e.log, jobs)
 	if err != nil {
 		return err
 	}
@@ -60,73 +60,57 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	return <-errs // nil when both stopped cleanly on SIGTERM
 }
 
-// jobs are the scheduled tasks of `ecowatch run`, each on its configured schedule.
-func (e *env) jobs(s *store.Store) ([]alerts.Job, func(), error) {
+// jobs are the scheduled tasks of `ecowatch run`, each on its configured schedule
+// (alerts.schedule.<job>): one per detector of the registry, then the case-state stage, the
+// outbox, the disclosure and the dashboards.
+func (e *env) jobs(s *store.Store) ([]schedule.Job, func(), error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, nil, err
 	}
-	ew, err := e.earlyWarning(s, false)
+	d, err := e.detection(s, nil)
 	if err != nil {
 		return nil, nil, err
-	}
-	caseJob := func(only string) func(context.Context, time.Time) error {
-		return func(ctx context.Context, asOf time.Time) error {
-			cd, err := e.caseDetectorsOn(s)
-			if err != nil {
-				return err
-			}
-			cd.Only, cd.SaveStates = []string{only}, only == alerts.DetectorOverdue
-			_, err = cd.Run(ctx, asOf)
-			return err
-		}
-	}
-	early := func(run func(context.Context, time.Time) (alerts.RunResult, error)) func(context.Context, time.Time) error {
-		return func(ctx context.Context, asOf time.Time) error { _, err := run(ctx, asOf); return err }
 	}
 	conn, err := e.broker()
 	if err != nil {
 		return nil, nil, err
 	}
-	writer := conn.Writer(cfg.Kafka.TopicWarnings)
-	var hooks []alerts.Webhook
+	var hooks []deliver.Webhook
 	if cfg.Alerts.WebhooksFile != "" {
-		if hooks, err = alerts.LoadWebhooks(cfg.Alerts.WebhooksFile); err != nil {
+		if hooks, err = deliver.LoadWebhooks(cfg.Alerts.WebhooksFile); err != nil {
 			return nil, nil, err
 		}
 	}
-	deliverer := &alerts.Deliverer{Store: s, Log: e.log}
-	outbox := func(ctx context.Context, _ time.Time) error {
-		if _, err := alerts.PublishWarnings(ctx, s, writer); err != nil {
-			return err
-		}
-		_, err := deliverer.Deliver(ctx, hooks)
-		return err
-	}
+	writer := conn.Writer(cfg.Kafka.TopicWarnings)
+	deliverer := &deliver.Deliverer{Store: s, Log: e.log}
 	sched := cfg.Alerts.Schedules
-	jobs := []alerts.Job{
-		{Name: alerts.DetectorEmergency, Schedule: sched["emergency"], Run: early(ew.RunEmergency)},
-		{Name: alerts.DetectorCluster, Schedule: sched["cluster"], Run: early(ew.RunCluster)},
-		{Name: alerts.DetectorWatershed, Schedule: sched["watershed"], Run: early(ew.RunWatershed)},
-		{Name: alerts.DetectorOverdue, Schedule: sched["overdue"], Run: caseJob(alerts.DetectorOverdue)},
-		{Name: alerts.DetectorSupervision, Schedule: sched["supervision"], Run: caseJob(alerts.DetectorSupervision)},
-		{Name: "outbox", Schedule: sched["outbox"], Run: outbox},
-		{Name: "disclosure", Schedule: sched["disclosure"], Run: func(ctx context.Context, asOf time.Time) error {
+	// The detectors that read cases evaluate them through the stage: the hourly cases job and
+	// the hourly overdue job, due at the same minute, share one evaluation.
+	jobs := schedule.Detectors(d.runner(e, d.stage), d.registry.All(), sched)
+	jobs = append(jobs,
+		schedule.Job{Name: "cases", Schedule: sched["cases"], Run: func(ctx context.Context, asOf time.Time) error {
+			_, err := d.stage.Run(ctx, asOf)
+			return err
+		}},
+		schedule.Job{Name: "outbox", Schedule: sched["outbox"], Run: func(ctx context.Context, _ time.Time) error {
+			if _, err := deliver.PublishWarnings(ctx, s, writer); err != nil {
+				return err
+			}
+			_, err := deliverer.Deliver(ctx, hooks)
+			return err
+		}},
+		schedule.Job{Name: "disclosure", Schedule: sched["disclosure"], Run: func(ctx context.Context, asOf time.Time) error {
 			q, due := reports.DueQuarter(calendar.Default(), asOf)
 			if !due {
 				return nil
 			}
 			return reports.Generate(ctx, s, reports.Options{Quarter: q, Out: filepath.Join(cfg.OutDir, "disclosure", q.String())})
 		}},
-		{Name: "dashboards", Schedule: sched["dashboards"], Run: func(ctx context.Context, asOf time.Time) error {
+		schedule.Job{Name: "dashboards", Schedule: sched["dashboards"], Run: func(ctx context.Context, asOf time.Time) error {
 			_, err := dashboards.Generate(ctx, s, dashboards.Options{Out: filepath.Join(cfg.OutDir, "dashboards"), At: asOf, Log: e.log})
 			return err
 		}},
-	}
-	for _, j := range jobs {
-		if j.Schedule == "" {
-			return nil, nil, fmt.Errorf("no schedule for job %s (alerts.schedule.%s)", j.Name, j.Name)
-		}
-	}
+	)
 	return jobs, func() { writer.Close() }, nil
 }

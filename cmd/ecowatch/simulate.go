@@ -53,7 +53,11 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		ksink := newKafkaSink(conn)
+		kc := conn.Config()
+		topics := map[string]string{simulate.TopicReports: kc.TopicReports, simulate.TopicCaseEvents: kc.TopicEvents}
+		ksink := broker.NewSink(conn, func(m simulate.Message) (string, kafka.Message) {
+			return topics[m.Topic], kafka.Message{Key: []byte(m.Key), Value: m.Value}
+		})
 		defer ksink.Close()
 		sink = ksink
 		truthDir = *truthPath
@@ -77,46 +81,5 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "simulate: injected %d clusters, %d watershed incidents, %d repeat targets, %d emergencies; %d missed deadlines planted\n",
 		byType[simulate.EventCluster], byType[simulate.EventWatershed], byType[simulate.EventRepeat], byType[simulate.EventEmergency], len(truth.LateCases))
-	return nil
-}
-
-// kafkaSink produces the simulated stream to the configured topics.
-type kafkaSink struct {
-	topics  map[string]string // simulator topic → configured topic
-	writers map[string]*kafka.Writer
-}
-
-func newKafkaSink(conn *broker.Conn) *kafkaSink {
-	cfg := conn.Config()
-	s := &kafkaSink{
-		topics:  map[string]string{simulate.TopicReports: cfg.TopicReports, simulate.TopicCaseEvents: cfg.TopicEvents},
-		writers: map[string]*kafka.Writer{},
-	}
-	for _, topic := range s.topics {
-		w := conn.Writer(topic)
-		w.BatchSize = 5000
-		s.writers[topic] = w
-	}
-	return s
-}
-
-func (s *kafkaSink) Write(ctx context.Context, msgs []simulate.Message) error {
-	by := map[string][]kafka.Message{}
-	for _, m := range msgs {
-		topic := s.topics[m.Topic]
-		by[topic] = append(by[topic], kafka.Message{Key: []byte(m.Key), Value: m.Value})
-	}
-	for topic, batch := range by {
-		if err := s.writers[topic].WriteMessages(ctx, batch...); err != nil {
-			return fmt.Errorf("simulate: producing %d messages to %s: %w", len(batch), topic, err)
-		}
-	}
-	return nil
-}
-
-func (s *kafkaSink) Close() error {
-	for _, w := range s.writers {
-		w.Close()
-	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package alerts
+package deliver
 
 import (
 	"bufio"
@@ -35,7 +35,7 @@ func (w Webhook) Channel() string { return "webhook:" + w.OrgCode }
 func LoadWebhooks(path string) ([]Webhook, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("alerts: webhooks file (alerts.webhooks-file): %w", err)
+		return nil, fmt.Errorf("deliver: webhooks file (alerts.webhooks-file): %w", err)
 	}
 	defer f.Close()
 	var out []Webhook
@@ -47,14 +47,14 @@ func LoadWebhooks(path string) ([]Webhook, error) {
 		}
 		fields := strings.Fields(line)
 		if len(fields) != 3 {
-			return nil, fmt.Errorf("alerts: %s:%d: expected `org_code url secret`", path, n)
+			return nil, fmt.Errorf("deliver: %s:%d: expected `org_code url secret`", path, n)
 		}
 		u, err := url.Parse(fields[1])
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("alerts: %s:%d: %q is not an http(s) URL", path, n, fields[1])
+			return nil, fmt.Errorf("deliver: %s:%d: %q is not an http(s) URL", path, n, fields[1])
 		}
 		if len(fields[2]) < 16 {
-			return nil, fmt.Errorf("alerts: %s:%d: the secret must be at least 16 characters", path, n)
+			return nil, fmt.Errorf("deliver: %s:%d: the secret must be at least 16 characters", path, n)
 		}
 		out = append(out, Webhook{OrgCode: fields[0], URL: fields[1], Secret: []byte(fields[2])})
 	}
@@ -125,7 +125,7 @@ func (d *Deliverer) Deliver(ctx context.Context, hooks []Webhook) (int, error) {
 		for _, r := range rows {
 			body, err := json.Marshal(r.Warning.Normalized())
 			if err != nil {
-				return delivered, fmt.Errorf("alerts: encoding warning %s: %w", r.WarningID, err)
+				return delivered, fmt.Errorf("deliver: encoding warning %s: %w", r.WarningID, err)
 			}
 			wait := backoff
 			for attempt := 1; ; attempt++ {

@@ -1,4 +1,4 @@
-package cluster
+package eval
 
 import (
 	"bytes"
@@ -8,26 +8,32 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts/cluster"
+	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
-// SimulatedStream is a simulated stream (package simulate) turned into what the detector's
-// caller holds: hourly series of distinct reporters, and the merges that take duplicates out
-// of them later. It is the input of an in-memory evaluation (`ecowatch eval detection`).
+// SimulatedStream is a simulated stream (package simulate) turned into what the cluster
+// detector's caller holds: hourly series of distinct reporters, and the merges that take
+// duplicates out of them later. It is the input of an in-memory evaluation (`ecowatch eval
+// detection`, TestEval).
 type SimulatedStream struct {
 	cfg     simulate.Config
 	truth   *simulate.Truth
-	builder *Builder
-	series  []Series
+	start   time.Time // the first hour of every series
+	builder *cluster.Builder
+	series  []cluster.Series
 	index   map[seriesKey]int
 	reports int
 	merges  []merge              // in time order
 	counted map[string][]counted // report id → where it was counted
 	next    int                  // merges applied so far
-	view    []Series             // the series as known at the last run
+	view    []cluster.Series     // the series as known at the last run
 }
+
+type seriesKey struct{ area, category string }
 
 type counted struct {
 	key    seriesKey
@@ -85,7 +91,8 @@ func NewSimulatedStream(cfg simulate.Config) (*SimulatedStream, error) {
 
 func buildStream(cfg simulate.Config, truth *simulate.Truth, msgs []simulate.Message) *SimulatedStream {
 	v := &contract.Validator{Regions: region.Default(), Now: func() time.Time { return cfg.To }}
-	st := &SimulatedStream{cfg: cfg, truth: truth, builder: NewBuilder(cfg.From, cfg.To, 72*time.Hour),
+	st := &SimulatedStream{cfg: cfg, truth: truth, builder: cluster.NewBuilder(cfg.From, cfg.To, 72*time.Hour),
+		start:   cfg.From.In(calendar.Shanghai).Truncate(time.Hour),
 		counted: map[string][]counted{}, index: map[seriesKey]int{}}
 	type rep struct {
 		id, area string
@@ -136,19 +143,19 @@ func buildStream(cfg simulate.Config, truth *simulate.Truth, msgs []simulate.Mes
 			cs[i].series = st.index[cs[i].key]
 		}
 	}
-	st.view = make([]Series, len(st.series))
+	st.view = make([]cluster.Series, len(st.series))
 	return st
 }
 
 // At returns the series as known at now: merges recorded before now applied, and nothing
 // from now on. Calls must come in time order; the result is valid until the next call.
-func (st *SimulatedStream) At(now time.Time) []Series {
+func (st *SimulatedStream) At(now time.Time) []cluster.Series {
 	for ; st.next < len(st.merges) && st.merges[st.next].at.Before(now); st.next++ {
 		for _, c := range st.counted[st.merges[st.next].report] {
 			st.series[c.series].Counts[c.hour]--
 		}
 	}
-	end := int((now.Sub(st.builder.start) + time.Hour - 1) / time.Hour)
+	end := int((now.Sub(st.start) + time.Hour - 1) / time.Hour)
 	for i := range st.series {
 		s := st.series[i]
 		s.Counts = s.Counts[:min(max(end, 0), len(s.Counts))]

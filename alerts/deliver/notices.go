@@ -1,4 +1,4 @@
-package alerts
+package deliver
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -16,9 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/alerts/notice"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/internal/output"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
@@ -47,7 +48,7 @@ func (n *Notices) Flush(ctx context.Context, kinds []string, at time.Time) ([]st
 	if err != nil {
 		return nil, err
 	}
-	ch := Changes{Previous: map[string]store.WarningRow{}}
+	ch := alerts.Changes{Previous: map[string]store.WarningRow{}}
 	var pending []store.WarningRow
 	for _, w := range rows {
 		if !slices.Contains(kinds, w.Kind) {
@@ -89,7 +90,7 @@ type Notices struct {
 // FlushIfNeeded flushes when a run wrote warning revisions, or when no flush has succeeded
 // yet in this process (the outbox may hold revisions a failed or crashed run left behind).
 // Runs that changed nothing cost no query.
-func (n *Notices) FlushIfNeeded(ctx context.Context, kinds []string, ch Changes, at time.Time) ([]store.NoticeRecord, error) {
+func (n *Notices) FlushIfNeeded(ctx context.Context, kinds []string, ch alerts.Changes, at time.Time) ([]store.NoticeRecord, error) {
 	key := strings.Join(kinds, ",")
 	n.mu.Lock()
 	done := n.flushed[key]
@@ -116,7 +117,7 @@ type entry struct {
 // Write issues the notices for the changes, once each: a notice already issued (same kind,
 // recipient and warning revisions) is not written again. Reminders (催办) to one recipient are
 // gathered into one notice per run; supervision and warning notices are one per warning.
-func (n *Notices) Write(ctx context.Context, ch Changes, at time.Time) ([]store.NoticeRecord, error) {
+func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([]store.NoticeRecord, error) {
 	var entries []entry
 	for _, w := range ch.Opened {
 		for _, r := range w.Recipients {
@@ -178,17 +179,35 @@ func (n *Notices) Write(ctx context.Context, ch Changes, at time.Time) ([]store.
 		_, char := noticeKind(kind)
 		serials[issuer+"|"+char] += c
 	}
-	var written []store.NoticeRecord
+	// Every notice's files are written in one batch (one durability barrier per few hundred
+	// files, not one per file), in notice order: the notices whose files are all in place are
+	// the first ones, and only they are recorded.
+	var recs []store.NoticeRecord
+	var files []output.File
+	var ends []int // ends[i]: the number of files up to and including recs[i]'s
+	var renderErr error
 	for i, k := range keys {
 		if existing[noticeIDs[i]] {
 			continue
 		}
-		rec, err := n.issue(groups[k], noticeIDs[i], serials, at)
+		rec, fs, err := n.render(groups[k], noticeIDs[i], serials, at)
 		if err != nil {
-			// The notices written before the failure are on disk: record them.
-			return written, errors.Join(err, n.Store.SaveNotices(ctx, written))
+			renderErr = err
+			break
 		}
-		written = append(written, rec)
+		recs, files, ends = append(recs, rec), append(files, fs...), append(ends, len(files)+len(fs))
+	}
+	put, writeErr := output.WriteFiles(files)
+	written := recs
+	for i, end := range ends {
+		if end > put {
+			written = recs[:i]
+			break
+		}
+	}
+	if err := errors.Join(renderErr, writeErr); err != nil {
+		// The notices written before the failure are on disk: record them.
+		return written, errors.Join(err, n.Store.SaveNotices(ctx, written))
 	}
 	if err := n.Store.SaveNotices(ctx, written); err != nil {
 		return nil, err
@@ -215,15 +234,15 @@ func revisions(group []entry) (ids []string, revs []uint32) {
 	return ids, revs
 }
 
-// issue writes the files of one notice. serials holds the last serial number used per
-// "issuer|character" this year and is advanced.
-func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, at time.Time) (store.NoticeRecord, error) {
+// render makes the files of one notice and its record. serials holds the last serial number
+// used per "issuer|character" this year and is advanced.
+func (n *Notices) render(group []entry, noticeID string, serials map[string]int, at time.Time) (store.NoticeRecord, []output.File, error) {
 	first := group[0]
 	recipient := first.recipient
 	ids, revs := revisions(group)
-	var facts Facts
+	var facts alerts.Facts
 	if err := json.Unmarshal([]byte(first.w.Facts), &facts); err != nil {
-		return store.NoticeRecord{}, fmt.Errorf("alerts: facts of warning %s: %w", first.w.WarningID, err)
+		return store.NoticeRecord{}, nil, fmt.Errorf("deliver: facts of warning %s: %w", first.w.WarningID, err)
 	}
 	issuer := n.issuer(first.w.Kind, recipient)
 	kind, char := noticeKind(first.w.Kind)
@@ -248,9 +267,9 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 	var requirements, bases []string
 	escalated := false
 	for _, e := range group {
-		var f Facts
+		var f alerts.Facts
 		if err := json.Unmarshal([]byte(e.w.Facts), &f); err != nil {
-			return store.NoticeRecord{}, fmt.Errorf("alerts: facts of warning %s: %w", e.w.WarningID, err)
+			return store.NoticeRecord{}, nil, fmt.Errorf("deliver: facts of warning %s: %w", e.w.WarningID, err)
 		}
 		for _, c := range f.Cases {
 			doc.Cases = append(doc.Cases, notice.Case(c))
@@ -282,30 +301,29 @@ func (n *Notices) issue(group []entry, noticeID string, serials map[string]int, 
 	base := fmt.Sprintf("%s-%s-%s", noticeFileKind(first.w.Kind), recipient.OrgCode, noticeID[2:10])
 	var html, md bytes.Buffer
 	if err := doc.WriteHTML(&html); err != nil {
-		return store.NoticeRecord{}, err
+		return store.NoticeRecord{}, nil, err
 	}
 	if err := doc.WriteMarkdown(&md); err != nil {
-		return store.NoticeRecord{}, err
+		return store.NoticeRecord{}, nil, err
 	}
-	files := map[string][]byte{base + ".html": html.Bytes(), base + ".md": md.Bytes()}
+	// The warnings' messages first, the notice itself last.
+	var files []output.File
 	for _, e := range group {
 		msg, err := json.MarshalIndent(e.w.Warning, "", "  ")
 		if err != nil {
-			return store.NoticeRecord{}, fmt.Errorf("alerts: encoding warning %s: %w", e.w.WarningID, err)
+			return store.NoticeRecord{}, nil, fmt.Errorf("deliver: encoding warning %s: %w", e.w.WarningID, err)
 		}
-		files[fmt.Sprintf("%s.%s-r%d.json", base, e.w.WarningID, e.w.Revision)] = msg
+		files = append(files, output.File{Path: filepath.Join(dir, fmt.Sprintf("%s.%s-r%d.json", base, e.w.WarningID, e.w.Revision)), Data: msg, Perm: 0o644})
 	}
-	for name, data := range files {
-		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
-			return store.NoticeRecord{}, err
-		}
-	}
+	files = append(files,
+		output.File{Path: filepath.Join(dir, base+".md"), Data: md.Bytes(), Perm: 0o644},
+		output.File{Path: filepath.Join(dir, base+".html"), Data: html.Bytes(), Perm: 0o644})
 	rec := store.NoticeRecord{
 		NoticeID: noticeID, Kind: first.w.Kind, Number: number, IssuerCode: issuer.Code,
 		RecipientCode: recipient.OrgCode, RecipientName: recipient.OrgName, WarningIDs: ids, Revisions: revs,
 		Path: filepath.Join(dir, base+".html"), IssuedAt: at,
 	}
-	return rec, nil
+	return rec, files, nil
 }
 
 // citations splits a basis into its citations: each starts with the title of a regulation
@@ -390,28 +408,4 @@ func (n *Notices) abbreviation(code string) string {
 		return ""
 	}
 	return string(r[0])
-}
-
-// writeFileAtomic writes data to a temporary file in the same folder and renames it into place,
-// so that a reader — or a full disk — never leaves a half-written notice.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("alerts: creating %s: %w", filepath.Dir(path), err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("alerts: writing %s: %w", path, err)
-	}
-	return nil
 }

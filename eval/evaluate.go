@@ -1,13 +1,16 @@
-package cluster
+package eval
 
 import (
 	"sort"
 	"time"
+
+	"github.com/ecowatch/ecowatch/alerts/cluster"
+	"github.com/ecowatch/ecowatch/calendar"
 )
 
-// Source is anything that returns signals at a time: *Detector, FixedThreshold.
+// Source is anything that returns signals at a time: *cluster.Detector, FixedThreshold.
 type Source interface {
-	Detect(series []Series, now time.Time) []Signal
+	Detect(series []cluster.Series, now time.Time) []cluster.Signal
 }
 
 // Event is a known event of a stream (the simulator's ground truth): its type, category,
@@ -35,7 +38,7 @@ type EvalOptions struct {
 	// warning stays open while its situation goes on). Default 24 h.
 	Gap time.Duration
 	// Series returns the series as known at now. It is called once per run, in time order.
-	Series func(now time.Time) []Series
+	Series func(now time.Time) []cluster.Series
 }
 
 // EvalResult is the measured detection quality.
@@ -59,7 +62,7 @@ type EvalResult struct {
 	// match only events of other types (watershed incidents, emergencies, repeat targets).
 	Warnings, FalseWarnings, Other int
 	// FalseSignals holds the first signal of each false warning, for inspection.
-	FalseSignals []Signal
+	FalseSignals []cluster.Signal
 	// AreaWeeks is Areas × the weeks from From to To; FalsePer1000 the false warnings per
 	// 1,000 area-weeks.
 	AreaWeeks, FalsePer1000 float64
@@ -71,7 +74,7 @@ type EvalResult struct {
 type Found struct {
 	Event  string
 	Delay  time.Duration
-	Signal Signal
+	Signal cluster.Signal
 }
 
 // warning is an open run of overlapping signals.
@@ -79,7 +82,7 @@ type warning struct {
 	category string
 	areas    map[string]bool
 	last     time.Time
-	first    Signal
+	first    cluster.Signal
 	target   bool // matched a target event
 	other    bool // matched an event of another type
 }
@@ -99,7 +102,7 @@ func Evaluate(src Source, events []Event, opt EvalOptions) EvalResult {
 	var res EvalResult
 	last := opt.To.Add(-72 * time.Hour)
 	first := map[int]time.Time{} // event index → first matching run
-	firstSig := map[int]Signal{}
+	firstSig := map[int]cluster.Signal{}
 	var targets []int
 	for i, ev := range events {
 		if ev.Type == opt.Target && !ev.Onset.Before(opt.From) && ev.Onset.Before(last) {
@@ -233,8 +236,8 @@ type FixedThreshold struct {
 }
 
 // Detect returns a signal for every series at or above the threshold.
-func (f FixedThreshold) Detect(series []Series, now time.Time) []Signal {
-	var out []Signal
+func (f FixedThreshold) Detect(series []cluster.Series, now time.Time) []cluster.Signal {
+	var out []cluster.Signal
 	nowH := hourOf(now)
 	frac := now.Unix() > nowH*3600
 	w := int64(f.Window / time.Hour)
@@ -250,9 +253,20 @@ func (f FixedThreshold) Detect(series []Series, now time.Time) []Signal {
 			sum += float64(s.Counts[h-base])
 		}
 		if sum >= f.Count {
-			out = append(out, Signal{Areas: []string{s.Area}, Category: s.Category,
+			out = append(out, cluster.Signal{Areas: []string{s.Area}, Category: s.Category,
 				WindowStart: timeOf(from), WindowEnd: now, Observed: sum, Score: sum / f.Count})
 		}
 	}
 	return out
 }
+
+// hourOf is the absolute hour of t; timeOf is the start of an absolute hour.
+func hourOf(t time.Time) int64 {
+	h := t.Unix() / 3600
+	if t.Unix() < 0 && t.Unix()%3600 != 0 {
+		h--
+	}
+	return h
+}
+
+func timeOf(h int64) time.Time { return time.Unix(h*3600, 0).In(calendar.Shanghai) }

@@ -1,12 +1,14 @@
-package alerts
+package detect
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/alerts/cluster"
 	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/calendar"
@@ -15,11 +17,111 @@ import (
 	"github.com/ecowatch/ecowatch/store"
 )
 
+// NameWatershed is the watershed detector's name.
+const NameWatershed = "watershed"
+
+// WatershedConfig tunes the watershed detector (流域、区域重大污染, 12369 Art. 16). Zero values
+// take the defaults.
+type WatershedConfig struct {
+	// Stats is the statistics' configuration, applied at basin-unit level (no zones of
+	// several units).
+	Stats cluster.Config
+	// Hold keeps a warning open this long after its signal was last seen. Default 24h.
+	Hold time.Duration
+	// DownstreamKm is how far down the river a warning reaches: every jurisdiction within this
+	// river distance is warned (drinking-water intakes lie there). Default 300.
+	DownstreamKm float64
+	// WeakRate is the designed false-signal rate, per 1,000 unit-weeks, of the weaker signals
+	// that raise a warning only when two or more consecutive units of one river show them
+	// within the window. Default 20.
+	WeakRate float64
+}
+
+// Watershed finds basin pollution risks: water-category reports mapped to the basin unit they
+// drain to (a prefecture), a strong signal at one unit or weak signals at two or more
+// consecutive units of one river.
+type Watershed struct {
+	cfg         WatershedConfig
+	basins      *basin.Topology
+	units, weak *cluster.Detector
+	d           describer
+}
+
+// NewWatershed builds the watershed detector.
+func NewWatershed(deps Deps, cfg WatershedConfig) (*Watershed, error) {
+	if cfg.Hold <= 0 {
+		cfg.Hold = 24 * time.Hour
+	}
+	if cfg.DownstreamKm <= 0 {
+		cfg.DownstreamKm = 300
+	}
+	if cfg.WeakRate <= 0 {
+		cfg.WeakRate = 20
+	}
+	// Prefecture-level basin units alone (no multi-area zones).
+	unitCfg := cfg.Stats
+	unitCfg.MaxNeighbours = -1
+	units, err := cluster.NewDetector(unitCfg, deps.Regions, deps.Calendar)
+	if err != nil {
+		return nil, err
+	}
+	weakCfg := unitCfg
+	weakCfg.FalseWarningRate = cfg.WeakRate
+	weakCfg.Alpha = 0
+	weak, err := cluster.NewDetector(weakCfg, deps.Regions, deps.Calendar)
+	if err != nil {
+		return nil, err
+	}
+	return &Watershed{cfg: cfg, basins: deps.Basins, units: units, weak: weak, d: newDescriber(deps)}, nil
+}
+
+// Name implements alerts.Detector.
+func (w *Watershed) Name() string { return NameWatershed }
+
+// Kinds implements alerts.Detector.
+func (w *Watershed) Kinds() []string { return []string{contract.WarningWatershed} }
+
+// Lookback implements alerts.PointReader: the statistics' history and windows.
+func (w *Watershed) Lookback() time.Duration { return statsLookback(w.cfg.Stats) }
+
+// Keep implements alerts.Holder.
+func (w *Watershed) Keep(r store.WarningRow, asOf time.Time) bool {
+	return asOf.Sub(r.Window.To.Time) <= w.cfg.Hold
+}
+
+// Detect implements alerts.Detector.
+func (w *Watershed) Detect(ctx context.Context, in *alerts.Input, asOf time.Time) ([]alerts.Finding, error) {
+	points, err := in.Points(ctx, asOf.Add(-w.Lookback()), asOf, false)
+	if err != nil {
+		return nil, err
+	}
+	b := cluster.NewBuilder(asOf.Add(-w.Lookback()), asOf, maxWindow(w.cfg.Stats))
+	for _, p := range points {
+		if p.Category != "water" {
+			continue
+		}
+		if unit := w.unitOf(p.Area); unit != "" {
+			b.Add(unit, p.Category, p.ReceivedAt, p.Reporter)
+		}
+	}
+	series := b.All()
+	return w.findings(w.units.Detect(series, asOf), w.weak.Detect(series, asOf), points, asOf), nil
+}
+
+// unitOf maps a report's area to the basin unit it drains to (its prefecture), or "".
+func (w *Watershed) unitOf(area string) string {
+	us := w.basins.UnitsOf(area)
+	if len(us) == 0 {
+		return ""
+	}
+	return us[0].Code
+}
+
 // watershedFindings turns unit signals into basin warnings: a strong signal at one unit, or
 // weak signals at two or more consecutive units of one river. Each warning goes to the
 // affected jurisdictions, every jurisdiction downstream within DownstreamKm, and the basin
 // supervision bureau.
-func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points []store.ReportPoint, asOf time.Time) []Finding {
+func (w *Watershed) findings(strong, weak []cluster.Signal, points []store.ReportPoint, asOf time.Time) []alerts.Finding {
 	type hit struct {
 		unit basin.Unit
 		sig  cluster.Signal
@@ -38,8 +140,8 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 	var runs [][]hit
 	covered := map[string]bool{}
 	for _, code := range sortedKeys(weakAt) {
-		for _, u := range ew.Basins.UnitsOf(code) {
-			if _, up := weakAt[upstreamOf(ew.Basins, u)]; up {
+		for _, u := range w.basins.UnitsOf(code) {
+			if _, up := weakAt[upstreamOf(w.basins, u)]; up {
 				continue // not the head of a chain on this river
 			}
 			run := []hit{{u, weakAt[code]}}
@@ -53,7 +155,7 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 					break
 				}
 				inRun[next] = true
-				nu := unitOn(ew.Basins, next, u.River)
+				nu := unitOn(w.basins, next, u.River)
 				run = append(run, hit{nu, s})
 				next = nu.Downstream
 			}
@@ -69,18 +171,18 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 		if covered[code] {
 			continue
 		}
-		us := ew.Basins.UnitsOf(code)
+		us := w.basins.UnitsOf(code)
 		if len(us) == 0 {
 			continue
 		}
 		runs = append(runs, []hit{{us[0], strongAt[code]}})
 	}
 
-	d := ew.describer()
-	var out []Finding
+	d := w.d
+	var out []alerts.Finding
 	for _, run := range runs {
 		head, tail := run[0].unit, run[len(run)-1].unit
-		b, _ := ew.Basins.Basin(head.Basin)
+		b, _ := w.basins.Basin(head.Basin)
 		var affected, places []string
 		var observed, expected float64
 		from, to := asOf, asOf
@@ -96,7 +198,7 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 			minP = min(minP, h.sig.PValue)
 		}
 		var downstream, downNames []string
-		for _, r := range ew.Basins.Reach(tail.Code, tail.River, ew.Config.DownstreamKm) {
+		for _, r := range w.basins.Reach(tail.Code, tail.River, w.cfg.DownstreamKm) {
 			if !slices.Contains(affected, r.Code) && !slices.Contains(downstream, r.Code) {
 				downstream = append(downstream, r.Code)
 				downNames = append(downNames, fmt.Sprintf("%s（约 %.0f 公里）", d.place(r.Code), r.CumulativeKm))
@@ -108,26 +210,26 @@ func (ew *EarlyWarning) watershedFindings(strong, weak []cluster.Signal, points 
 		if len(run) >= 3 || observed >= 30 {
 			level = 2
 		}
-		ids := reportsIn(points, affected, "water", from, to, ew.unitOf)
-		out = append(out, Finding{
+		ids := reportsIn(points, affected, "water", from, to, w.unitOf)
+		out = append(out, alerts.Finding{
 			Situation:   "watershed/" + head.Basin + "/" + head.River + "/" + head.Code,
 			Kind:        contract.WarningWatershed,
 			Level:       level,
-			Title:       fmt.Sprintf("流域污染风险预警：%s%s段", head.River, strings.Join(places, "—")),
+			Title:       contract.WarningTitle(contract.WarningWatershed, head.River+strings.Join(places, "—")+"段"),
 			RegionCodes: append(append([]string{}, affected...), downstream...),
 			Basin:       head.Basin,
 			Recipients:  recipients,
 			Window:      contract.Window{From: contract.NewTime(from), To: contract.NewTime(to)},
 			Evidence:    contract.Evidence{Observed: observed, Expected: round2(expected), PValue: minP, Reporters: int(observed)},
 			ReportIDs:   ids,
-			Facts: Facts{
+			Facts: alerts.Facts{
 				Subject: head.River + "流域水污染风险",
 				Summary: fmt.Sprintf("%s 以来，%s%s段沿线 %d 个地区水污染类举报明显增多（%.0f 名举报人，预期%s名），存在流域性污染风险，可能影响下游饮用水安全。",
 					from.In(calendar.Shanghai).Format("1月2日15时"), head.River, strings.Join(places, "—"), len(run), observed, expectedText(expected)),
-				Items: []FactItem{
-					{"流域", b.Name}, {"河流", head.River}, {"出现异常的地区（上游至下游）", strings.Join(places, "、")},
-					{"下游地区", orNone(strings.Join(downNames, "、"))}, {"举报人数（去重）", fmt.Sprintf("%.0f", observed)},
-					{"举报件数", fmt.Sprintf("%d", len(ids))},
+				Items: []alerts.FactItem{
+					{Label: "流域", Value: b.Name}, {Label: "河流", Value: head.River}, {Label: "出现异常的地区（上游至下游）", Value: strings.Join(places, "、")},
+					{Label: "下游地区", Value: orNone(strings.Join(downNames, "、"))}, {Label: "举报人数（去重）", Value: fmt.Sprintf("%.0f", observed)},
+					{Label: "举报件数", Value: fmt.Sprintf("%d", len(ids))},
 				},
 				Requirement: "请上游地区立即排查沿河排污口和涉水企业，下游地区加强饮用水水源地监测，流域局组织协调上下游联合处置，并及时报告处置进展。",
 				ReplyBy:     asOf.Add(24 * time.Hour),

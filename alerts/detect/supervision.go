@@ -1,18 +1,22 @@
-package alerts
+package detect
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/lifecycle"
 	"github.com/ecowatch/ecowatch/org"
-	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
 )
+
+// NameSupervision is the supervision detector's name.
+const NameSupervision = "supervision"
 
 // SupervisionConfig tunes the supervision (督办) detector. Zero values take the defaults.
 type SupervisionConfig struct {
@@ -56,29 +60,44 @@ func (c SupervisionConfig) withDefaults() SupervisionConfig {
 	return c
 }
 
-// describer turns codes into the names people read.
-type describer struct {
-	orgs    *org.Directory
-	regions *region.Table
-	cal     *calendar.Calendar
+// Supervision suggests supervision (督办) to the bureau above the one handling a case: targets
+// and places reported again and again, targets reported again after a substantiated closure,
+// matters resubmitted after a rejection or a recheck, and the lifecycle's procedure violations
+// (12369 Art. 15; 信访 Art. 31, 34). It reads the cases evaluated as of the run (package cases).
+type Supervision struct {
+	cfg SupervisionConfig
+	d   describer
 }
 
-func (d describer) place(code string) string {
-	if n := d.regions.FullName(code); n != "" {
-		return n
+// NewSupervision builds the supervision detector.
+func NewSupervision(deps Deps, cfg SupervisionConfig) *Supervision {
+	return &Supervision{cfg: cfg.withDefaults(), d: newDescriber(deps)}
+}
+
+// Name implements alerts.Detector.
+func (s *Supervision) Name() string { return NameSupervision }
+
+// Kinds implements alerts.Detector.
+func (s *Supervision) Kinds() []string {
+	return []string{contract.WarningRepeat, contract.WarningProcedure}
+}
+
+// Detect implements alerts.Detector.
+func (s *Supervision) Detect(ctx context.Context, in *alerts.Input, asOf time.Time) ([]alerts.Finding, error) {
+	snap, err := in.Cases(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return code
+	return slices.Concat(
+		repeatFindings(s.cfg, s.d, snap.Cases, asOf),
+		resubmissionFindings(s.cfg, s.d, snap.Cases, asOf),
+		procedureFindings(s.d, snap.Cases, snap.States, asOf)), nil
 }
-
-func category(c string) string { return contract.CategoryName(c) }
-
-func day(t time.Time) string { return t.In(calendar.Shanghai).Format("2006-01-02") }
 
 // repeatFindings finds targets and places reported again and again, and targets reported again
 // after a substantiated closure (12369 Art. 15; 信访 Art. 34). The 督办 suggestion goes to the
 // bureau one level above the jurisdiction where the target is.
-func repeatFindings(cfg SupervisionConfig, d describer, cases []*store.CaseHistory, asOf time.Time) []Finding {
-	cfg = cfg.withDefaults()
+func repeatFindings(cfg SupervisionConfig, d describer, cases []*store.CaseHistory, asOf time.Time) []alerts.Finding {
 	type group struct {
 		key, label string
 		cases      []*store.CaseHistory
@@ -104,7 +123,7 @@ func repeatFindings(cfg SupervisionConfig, d describer, cases []*store.CaseHisto
 			add("place/"+c.RegionCode+"/"+c.Category+"/"+strings.TrimSpace(c.Place), c.Place, c)
 		}
 	}
-	var out []Finding
+	var out []alerts.Finding
 	keys := sortedKeys(groups)
 	for _, k := range keys {
 		g := groups[k]
@@ -148,14 +167,14 @@ func repeatFindings(cfg SupervisionConfig, d describer, cases []*store.CaseHisto
 	return out
 }
 
-func repeatFinding(cfg SupervisionConfig, d describer, situation, label string, cs []*store.CaseHistory, asOf time.Time, summary string, level int, closedAt time.Time) Finding {
+func repeatFinding(cfg SupervisionConfig, d describer, situation, label string, cs []*store.CaseHistory, asOf time.Time, summary string, level int, closedAt time.Time) alerts.Finding {
 	sort.Slice(cs, func(i, j int) bool { return cs[i].ReceivedAt.Before(cs[j].ReceivedAt) })
 	responsible := mostCommon(cs, func(c *store.CaseHistory) string { return c.RegionCode })
 	supervisor := d.orgs.Above(responsible)
 	responsibleBureau := d.orgs.Bureau(responsible)
 	reporters := map[string]bool{}
 	var ids, regions []string
-	var lines []CaseLine
+	var lines []alerts.CaseLine
 	for _, c := range cs {
 		ids = append(ids, c.ReportID)
 		if !slices.Contains(regions, c.RegionCode) {
@@ -166,28 +185,28 @@ func repeatFinding(cfg SupervisionConfig, d describer, situation, label string, 
 			key = "anon:" + c.ReportID
 		}
 		reporters[key] = true
-		lines = append(lines, CaseLine{ReportID: c.ReportID, Region: d.place(c.RegionCode), Category: category(c.Category),
+		lines = append(lines, alerts.CaseLine{ReportID: c.ReportID, Region: d.place(c.RegionCode), Category: category(c.Category),
 			Stage: stageOf(c, asOf), Step: "收件 " + day(c.ReceivedAt)})
 	}
-	items := []FactItem{
-		{"被举报对象或地点", label},
-		{"所在地区", d.place(responsible)},
-		{"举报件数", fmt.Sprintf("%d 件（%d 名举报人）", len(cs), len(reporters))},
-		{"时间范围", day(cs[0].ReceivedAt) + " 至 " + day(cs[len(cs)-1].ReceivedAt)},
-		{"主要类别", category(mostCommon(cs, func(c *store.CaseHistory) string { return c.Category }))},
+	items := []alerts.FactItem{
+		{Label: "被举报对象或地点", Value: label},
+		{Label: "所在地区", Value: d.place(responsible)},
+		{Label: "举报件数", Value: fmt.Sprintf("%d 件（%d 名举报人）", len(cs), len(reporters))},
+		{Label: "时间范围", Value: day(cs[0].ReceivedAt) + " 至 " + day(cs[len(cs)-1].ReceivedAt)},
+		{Label: "主要类别", Value: category(mostCommon(cs, func(c *store.CaseHistory) string { return c.Category }))},
 	}
 	if !closedAt.IsZero() {
-		items = append(items, FactItem{"前次属实办结时间", day(closedAt)})
+		items = append(items, alerts.FactItem{Label: "前次属实办结时间", Value: day(closedAt)})
 	}
-	return Finding{
+	return alerts.Finding{
 		Situation: situation, Kind: contract.WarningRepeat, Level: level,
-		Title:       "反复举报督办建议：" + label,
+		Title:       contract.WarningTitle(contract.WarningRepeat, label),
 		RegionCodes: regions,
 		Recipients:  []contract.Recipient{{OrgCode: supervisor.Code, OrgName: supervisor.Name, Role: org.RoleBureau}},
 		Window:      contract.Window{From: contract.NewTime(cs[0].ReceivedAt), To: contract.NewTime(cs[len(cs)-1].ReceivedAt)},
 		Evidence:    contract.Evidence{Observed: float64(len(cs)), Reporters: len(reporters)},
 		ReportIDs:   ids,
-		Facts: Facts{
+		Facts: alerts.Facts{
 			Subject: responsibleBureau.Name + "办理反复举报问题",
 			Summary: summary + "。建议你单位依据《生态环境举报热线工作管理办法》第十五条、《生态环境信访工作办法》第三十四条，对" +
 				responsibleBureau.Name + "的办理情况进行督办。",
@@ -199,75 +218,18 @@ func repeatFinding(cfg SupervisionConfig, d describer, situation, label string, 
 	}
 }
 
-// mergedAway reports whether a report was merged into another case: it is counted once, in
-// the case it joined.
-func mergedAway(c *store.CaseHistory) bool {
-	for _, e := range c.Events {
-		if e.Type == contract.EventMerged {
-			return true
-		}
-	}
-	return false
-}
-
-// stageOf names the last handling step of a case as of asOf, in Chinese.
-func stageOf(c *store.CaseHistory, asOf time.Time) string {
-	stage := "待受理"
-	for _, e := range c.Events {
-		if e.At.After(asOf) {
-			break
-		}
-		if n, ok := stageNames[e.Type]; ok {
-			stage = n
-		}
-	}
-	return stage
-}
-
-var stageNames = map[string]string{
-	contract.EventAccepted: "已受理", contract.EventRejected: "不予受理", contract.EventAssigned: "已交办",
-	contract.EventTransferred: "已转办", contract.EventReturned: "已退回", contract.EventExtensionApproved: "已延期",
-	contract.EventClosed: "已办结", contract.EventReplied: "已答复", contract.EventMerged: "已合并",
-	contract.EventReviewRequested: "复查中", contract.EventReviewDecided: "已复查", contract.EventRecheckRequested: "复核中",
-	contract.EventRecheckDecided: "已复核", contract.EventHearingStarted: "听证中", contract.EventHearingEnded: "听证结束",
-	contract.EventSupplementRequested: "待补充材料", contract.EventSupplemented: "已补充材料",
-}
-
-func mostCommon(cs []*store.CaseHistory, key func(*store.CaseHistory) string) string {
-	counts := map[string]int{}
-	best, bestN := "", 0
-	for _, c := range cs {
-		k := key(c)
-		counts[k]++
-		if n := counts[k]; n > bestN || (n == bestN && k < best) {
-			best, bestN = k, n
-		}
-	}
-	return best
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // resubmissionFindings finds matters that come back from the same reporter (by pseudonym):
 // after a rejection (the rejection may have been wrong: a 督办 suggestion, kind repeat), and
 // after a recheck decision (信访 Art. 31: the same matter on the same grounds is not accepted
 // again: kind procedure, so that the office does not open it as new).
-func resubmissionFindings(cfg SupervisionConfig, d describer, cases []*store.CaseHistory, asOf time.Time) []Finding {
-	cfg = cfg.withDefaults()
+func resubmissionFindings(cfg SupervisionConfig, d describer, cases []*store.CaseHistory, asOf time.Time) []alerts.Finding {
 	byReporter := map[string][]*store.CaseHistory{}
 	for _, c := range cases {
 		if c.Pseudonym != "" && !c.ReceivedAt.After(asOf) {
 			byReporter[c.Pseudonym] = append(byReporter[c.Pseudonym], c)
 		}
 	}
-	var out []Finding
+	var out []alerts.Finding
 	for _, p := range sortedKeys(byReporter) {
 		cs := byReporter[p]
 		if len(cs) < 2 {
@@ -302,21 +264,21 @@ func sameMatter(a, b *store.CaseHistory) bool {
 	return a.Category == b.Category && a.RegionCode == b.RegionCode
 }
 
-func resubmissionFinding(cfg SupervisionConfig, d describer, first *store.CaseHistory, e contract.CaseEvent, again []*store.CaseHistory, asOf time.Time) Finding {
+func resubmissionFinding(cfg SupervisionConfig, d describer, first *store.CaseHistory, e contract.CaseEvent, again []*store.CaseHistory, asOf time.Time) alerts.Finding {
 	responsible := first.RegionCode
 	if e.OrgCode != "" {
 		responsible = e.OrgCode
 	}
 	bureau := d.orgs.Bureau(responsible)
-	lines := []CaseLine{{ReportID: first.ReportID, Region: d.place(first.RegionCode), Category: category(first.Category),
+	lines := []alerts.CaseLine{{ReportID: first.ReportID, Region: d.place(first.RegionCode), Category: category(first.Category),
 		Stage: stageOf(first, asOf), Step: stageNames[e.Type] + " " + day(e.At.Time), Note: "原举报件"}}
 	ids := []string{first.ReportID}
 	for _, c := range again {
 		ids = append(ids, c.ReportID)
-		lines = append(lines, CaseLine{ReportID: c.ReportID, Region: d.place(c.RegionCode), Category: category(c.Category),
+		lines = append(lines, alerts.CaseLine{ReportID: c.ReportID, Region: d.place(c.RegionCode), Category: category(c.Category),
 			Stage: stageOf(c, asOf), Step: "收件 " + day(c.ReceivedAt), Note: "再次提出"})
 	}
-	f := Finding{
+	f := alerts.Finding{
 		RegionCodes: []string{first.RegionCode},
 		Window:      contract.Window{From: e.At, To: contract.NewTime(again[len(again)-1].ReceivedAt)},
 		Evidence:    contract.Evidence{Observed: float64(len(again)), Reporters: 1},
@@ -325,9 +287,9 @@ func resubmissionFinding(cfg SupervisionConfig, d describer, first *store.CaseHi
 	reply := d.cal.WorkingDayOnOrAfter(asOf.AddDate(0, 0, cfg.ReplyDays))
 	if e.Type == contract.EventRecheckDecided {
 		f.Situation, f.Kind, f.Level = "after-recheck/"+first.ReportID, contract.WarningProcedure, 3
-		f.Title = "复核后同一事项再次提出：" + first.ReportID
+		f.Title = contract.WarningTitle(contract.WarningProcedure, fmt.Sprintf("举报件 %s（复核后同一事项再次提出）", first.ReportID))
 		f.Recipients = []contract.Recipient{{OrgCode: bureau.Code, OrgName: bureau.Name, Role: org.RoleBureau}}
-		f.Facts = Facts{
+		f.Facts = alerts.Facts{
 			Subject: "复核后同一信访事项再次提出的处理提示",
 			Summary: fmt.Sprintf("举报件 %s 已于 %s 作出复核意见，同一举报人又就同一事项提出 %d 件。依据《生态环境信访工作办法》第三十一条，信访人对复核意见不服，仍以同一事实和理由提出投诉请求的，不再受理。",
 				first.ReportID, day(e.At.Time), len(again)),
@@ -339,9 +301,9 @@ func resubmissionFinding(cfg SupervisionConfig, d describer, first *store.CaseHi
 	}
 	supervisor := d.orgs.Above(responsible)
 	f.Situation, f.Kind, f.Level = "resubmitted/"+first.ReportID, contract.WarningRepeat, 3
-	f.Title = "不予受理后同一事项再次举报：" + first.ReportID
+	f.Title = contract.WarningTitle(contract.WarningRepeat, fmt.Sprintf("举报件 %s（不予受理后同一事项再次举报）", first.ReportID))
 	f.Recipients = []contract.Recipient{{OrgCode: supervisor.Code, OrgName: supervisor.Name, Role: org.RoleBureau}}
-	f.Facts = Facts{
+	f.Facts = alerts.Facts{
 		Subject: bureau.Name + "不予受理后再次举报问题",
 		Summary: fmt.Sprintf("举报件 %s 于 %s 被%s不予受理，同一举报人此后又就同一事项举报 %d 件，不予受理决定可能不当。",
 			first.ReportID, day(e.At.Time), bureau.Name, len(again)),
@@ -350,4 +312,44 @@ func resubmissionFinding(cfg SupervisionConfig, d describer, first *store.CaseHi
 		ReplyBy:     reply, Basis: "《生态环境举报热线工作管理办法》第九条、第十五条",
 	}
 	return f
+}
+
+// procedureFindings turns the lifecycle's procedure violations (extensions too long, too late
+// or repeated; evidence asked for twice) into 督办 suggestions to the bureau above the one that
+// committed them.
+func procedureFindings(d describer, cases []*store.CaseHistory, states []lifecycle.State, asOf time.Time) []alerts.Finding {
+	var out []alerts.Finding
+	for i, st := range states {
+		c := cases[i]
+		for _, v := range st.Violations {
+			responsible := st.ResponsibleOrg
+			if responsible == "" {
+				responsible = c.RegionCode
+			}
+			bureau := d.orgs.Bureau(responsible)
+			above := d.orgs.Above(responsible)
+			reply, _ := d.cal.AddWorkingDays(asOf, 10)
+			out = append(out, alerts.Finding{
+				Situation:   "procedure/" + c.ReportID + "/" + v.Code + "/" + v.EventID,
+				Kind:        contract.WarningProcedure,
+				Level:       3,
+				Title:       contract.WarningTitle(contract.WarningProcedure, "举报件 "+c.ReportID),
+				RegionCodes: []string{c.RegionCode},
+				Recipients:  []contract.Recipient{{OrgCode: above.Code, OrgName: above.Name, Role: org.RoleBureau}},
+				Window:      contract.Window{From: contract.NewTime(v.At), To: contract.NewTime(v.At)},
+				Evidence:    contract.Evidence{Observed: 1},
+				ReportIDs:   []string{c.ReportID},
+				Facts: alerts.Facts{
+					Subject: bureau.Name + "举报件办理程序问题",
+					Summary: fmt.Sprintf("举报件 %s：%s", c.ReportID, v.Detail),
+					Cases: []alerts.CaseLine{{ReportID: c.ReportID, Region: d.place(c.RegionCode), Category: category(c.Category),
+						Stage: stageOf(c, asOf), Step: day(v.At), Note: v.Detail}},
+					Requirement: "请核查该件办理程序，督促" + bureau.Name + "依规整改。",
+					ReplyBy:     reply,
+					Basis:       v.Rule.Article + "：" + strings.TrimSuffix(v.Rule.Text, "。") + "；《生态环境举报热线工作管理办法》第十五条",
+				},
+			})
+		}
+	}
+	return out
 }

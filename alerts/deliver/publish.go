@@ -1,4 +1,4 @@
-package alerts
+package deliver
 
 import (
 	"context"
@@ -37,12 +37,12 @@ func PublishWarnings(ctx context.Context, st OutboxStore, w MessageWriter) (int,
 	for i, r := range rows {
 		b, err := json.Marshal(r.Warning.Normalized())
 		if err != nil {
-			return 0, fmt.Errorf("alerts: encoding warning %s: %w", r.WarningID, err)
+			return 0, fmt.Errorf("deliver: encoding warning %s: %w", r.WarningID, err)
 		}
 		msgs[i] = kafka.Message{Key: []byte(r.WarningID), Value: b}
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		return 0, fmt.Errorf("alerts: publishing %d warning revisions: %w", len(msgs), err)
+		return 0, fmt.Errorf("deliver: publishing %d warning revisions: %w", len(msgs), err)
 	}
 	if err := st.MarkDelivered(ctx, ChannelKafka, rows, 1); err != nil {
 		return 0, err

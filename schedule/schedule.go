@@ -1,4 +1,10 @@
-package alerts
+// Package schedule runs the jobs of `ecowatch run` on their cron schedules (Asia/Shanghai): one
+// job per detector of the registry (alerts/detect), each running a cycle of that detector
+// through the alerts Runner, plus the jobs cmd/ecowatch wires in (the case-state stage, the
+// outbox, the disclosure, the dashboards). Schedules are the settings alerts.schedule.<job>.
+//
+// It owns timing only: what a job does is its caller's.
+package schedule
 
 import (
 	"context"
@@ -9,6 +15,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/calendar"
 )
 
@@ -29,11 +36,20 @@ type Scheduler struct {
 
 var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// NewScheduler checks every schedule; a bad one is an error naming the job and the expression.
-func NewScheduler(log *slog.Logger, jobs []Job) (*Scheduler, error) {
+// New checks every schedule; a missing or bad one is an error naming the job, its setting
+// and the expression.
+func New(log *slog.Logger, jobs []Job) (*Scheduler, error) {
+	names := map[string]bool{}
 	for _, j := range jobs {
+		if names[j.Name] {
+			return nil, fmt.Errorf("schedule: two jobs named %s", j.Name)
+		}
+		names[j.Name] = true
+		if j.Schedule == "" {
+			return nil, fmt.Errorf("schedule: no schedule for job %s (setting %s)", j.Name, Setting(j.Name))
+		}
 		if _, err := parser.Parse(j.Schedule); err != nil {
-			return nil, fmt.Errorf("alerts: schedule of %s %q is not a cron expression (e.g. */5 * * * *): %w", j.Name, j.Schedule, err)
+			return nil, fmt.Errorf("schedule: %s %q is not a cron expression (e.g. */5 * * * *): %w", Setting(j.Name), j.Schedule, err)
 		}
 	}
 	return &Scheduler{jobs: jobs, log: log}, nil
@@ -59,7 +75,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.log.Info("job done", "job", j.Name, "as_of", asOf.Format(time.RFC3339), "took", time.Since(started).Round(time.Millisecond))
 		})
 		if err != nil {
-			return fmt.Errorf("alerts: scheduling %s: %w", j.Name, err)
+			return fmt.Errorf("schedule: scheduling %s: %w", j.Name, err)
 		}
 	}
 	c.Start()
@@ -67,4 +83,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	<-ctx.Done()
 	<-c.Stop().Done() // waits for the runs in progress
 	return nil
+}
+
+// Setting is the configuration setting of a job's schedule.
+func Setting(job string) string { return "alerts.schedule." + job }
+
+// Detectors makes one job per detector, named after it, on its schedule in schedules (the
+// configuration's alerts.schedule.* by job name): each run is a cycle of that detector alone.
+func Detectors(r *alerts.Runner, detectors []alerts.Detector, schedules map[string]string) []Job {
+	jobs := make([]Job, len(detectors))
+	for i, d := range detectors {
+		jobs[i] = Job{Name: d.Name(), Schedule: schedules[d.Name()], Run: func(ctx context.Context, asOf time.Time) error {
+			_, err := r.Run(ctx, asOf, []alerts.Detector{d})
+			return err
+		}}
+	}
+	return jobs
 }

@@ -1,4 +1,4 @@
-package cluster
+package eval
 
 import (
 	"flag"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts/cluster"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
@@ -36,7 +37,7 @@ func TestEval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	det, err := NewDetector(Config{}, nil, nil)
+	det, err := cluster.NewDetector(cluster.Config{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func (st *SimulatedStream) oracle(events []Event, from, to time.Time, k int) ([]
 		sort.Ints(hours)
 		if len(hours) >= k {
 			// the bin of the k-th reporter is complete one hour after its start
-			at := st.builder.start.Add(time.Duration(hours[k-1]+1) * time.Hour)
+			at := st.start.Add(time.Duration(hours[k-1]+1) * time.Hour)
 			out = append(out, at.Sub(ev.Onset))
 			byID[ev.ID] = at.Sub(ev.Onset)
 		}

@@ -1,17 +1,13 @@
-package alerts
+package eval
 
 import (
 	"context"
 	"sort"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/store"
 )
-
-// PointSource loads the report points of a period; *store.Store implements it.
-type PointSource interface {
-	ReportPoints(ctx context.Context, from, to, asOf time.Time, withText bool) ([]store.ReportPoint, error)
-}
 
 // Preloaded holds every report point of a period in memory and serves slices of it, for
 // backtests that run thousands of cycles over the same data. Merges are applied as of the end
@@ -22,7 +18,7 @@ type Preloaded struct {
 }
 
 // Preload loads the points of [from, to) with their text.
-func Preload(ctx context.Context, src PointSource, from, to time.Time) (*Preloaded, error) {
+func Preload(ctx context.Context, src alerts.PointSource, from, to time.Time) (*Preloaded, error) {
 	ps, err := src.ReportPoints(ctx, from, to, to, true)
 	if err != nil {
 		return nil, err
@@ -30,7 +26,7 @@ func Preload(ctx context.Context, src PointSource, from, to time.Time) (*Preload
 	return &Preloaded{points: ps}, nil
 }
 
-// ReportPoints implements PointSource.
+// ReportPoints implements alerts.PointSource.
 func (p *Preloaded) ReportPoints(_ context.Context, from, to, _ time.Time, _ bool) ([]store.ReportPoint, error) {
 	i := sort.Search(len(p.points), func(i int) bool { return !p.points[i].ReceivedAt.Before(from) })
 	j := sort.Search(len(p.points), func(i int) bool { return !p.points[i].ReceivedAt.Before(to) })

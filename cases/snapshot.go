@@ -1,14 +1,18 @@
-package alerts
+package cases
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/lifecycle"
+	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
 )
 
@@ -42,7 +46,7 @@ func matterIDs(cases []*store.CaseHistory, states []lifecycle.State) map[string]
 // asOf that were not rejected: the same target and category, or the same place (county and
 // address) and category, each report within DuplicateWindow of the previous one. A group whose
 // reports are already one matter is kept, marked merged: the group follows the merge.
-func mergeSuggestions(d describer, cases []*store.CaseHistory, states []lifecycle.State, matters map[string]string, asOf time.Time) []store.MergeSuggestion {
+func mergeSuggestions(regions *region.Table, cases []*store.CaseHistory, states []lifecycle.State, matters map[string]string, asOf time.Time) []store.MergeSuggestion {
 	type member struct {
 		c     *store.CaseHistory
 		state lifecycle.State
@@ -58,10 +62,10 @@ func mergeSuggestions(d describer, cases []*store.CaseHistory, states []lifecycl
 		switch {
 		case c.TargetKey != "":
 			key = "target|" + c.TargetKey + "|" + c.Category
-			label = fmt.Sprintf("同一被举报对象「%s」、同一类别（%s）", c.TargetName, category(c.Category))
+			label = fmt.Sprintf("同一被举报对象「%s」、同一类别（%s）", c.TargetName, contract.CategoryName(c.Category))
 		case strings.TrimSpace(c.Place) != "":
 			key = "place|" + c.RegionCode + "|" + strings.TrimSpace(c.Place) + "|" + c.Category
-			label = fmt.Sprintf("同一地点「%s%s」、同一类别（%s）", d.place(c.RegionCode), strings.TrimSpace(c.Place), category(c.Category))
+			label = fmt.Sprintf("同一地点「%s%s」、同一类别（%s）", place(regions, c.RegionCode), strings.TrimSpace(c.Place), contract.CategoryName(c.Category))
 		default:
 			continue
 		}
@@ -69,7 +73,12 @@ func mergeSuggestions(d describer, cases []*store.CaseHistory, states []lifecycl
 		labels[key] = label
 	}
 	var out []store.MergeSuggestion
-	for _, key := range sortedKeys(groups) {
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
 		ms := groups[key]
 		sort.Slice(ms, func(i, j int) bool { return ms[i].c.ReceivedAt.Before(ms[j].c.ReceivedAt) })
 		flush := func(run []member) {
@@ -139,3 +148,13 @@ func caseRows(cases []*store.CaseHistory, states []lifecycle.State, matters map[
 	}
 	return rows, deadlines
 }
+
+// place is the full name of a division for people, or its code when the table lacks it.
+func place(regions *region.Table, code string) string {
+	if n := regions.FullName(code); n != "" {
+		return n
+	}
+	return code
+}
+
+func day(t time.Time) string { return t.In(calendar.Shanghai).Format("2006-01-02") }

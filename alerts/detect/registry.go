@@ -1,0 +1,41 @@
+package detect
+
+import (
+	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/basin"
+	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/region"
+)
+
+// Deps is the reference data detectors are built from.
+type Deps struct {
+	Regions  *region.Table
+	Basins   *basin.Topology
+	Calendar *calendar.Calendar
+}
+
+// DefaultDeps is the embedded reference data.
+func DefaultDeps() Deps {
+	return Deps{Regions: region.Default(), Basins: basin.Default(), Calendar: calendar.Default()}
+}
+
+// Registry builds ecowatch's detectors, in the order a cycle runs them (the case detectors
+// first, then the early warnings, the most urgent first). A new detector is a file of this
+// package and one line here; its schedule is the setting alerts.schedule.<name>.
+func Registry(deps Deps) (*alerts.Registry, error) {
+	cluster, err := NewCluster(deps, ClusterConfig{})
+	if err != nil {
+		return nil, err
+	}
+	watershed, err := NewWatershed(deps, WatershedConfig{})
+	if err != nil {
+		return nil, err
+	}
+	return alerts.NewRegistry(
+		NewOverdue(deps, OverdueConfig{}),
+		NewSupervision(deps, SupervisionConfig{}),
+		NewEmergency(deps, EmergencyConfig{}),
+		cluster,
+		watershed,
+	)
+}
