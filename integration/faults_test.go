@@ -256,7 +256,7 @@ func TestFaultDiskFullWhileWritingNotices(t *testing.T) {
 			if err != nil || info.IsDir() {
 				return err
 			}
-			if strings.HasPrefix(info.Name(), ".tmp-") {
+			if strings.HasPrefix(info.Name(), ".") { // internal/output's temporary files
 				t.Errorf("half-written file left behind: %s", p)
 			}
 			if strings.HasSuffix(p, ".html") {
