@@ -31,7 +31,7 @@ func TestDashboardsFromTheRealPipeline(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	from := time.Date(2026, 6, 1, 0, 0, 0, 0, calendar.Shanghai)
-	cfg := simulate.Config{From: from, To: from.AddDate(0, 3, 0), Scope: "440000", ReportsPerYear: 9000, Seed: 23}
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 3, 0), Scope: region.MustScope("440000"), ReportsPerYear: 9000, Seed: 23}
 	_, identities := simulateAndIngest(t, env, cfg)
 
 	ctx := context.Background()

@@ -60,7 +60,7 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	env := testenv.New(t)
 	ctx := context.Background()
 	from := time.Date(2026, 4, 1, 0, 0, 0, 0, calendar.Shanghai)
-	cfg := simulate.Config{From: from, To: from.AddDate(0, 6, 0), Scope: "440000", ReportsPerYear: 6000, Seed: 23}
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 6, 0), Scope: region.MustScope("440000"), ReportsPerYear: 6000, Seed: 23}
 	sink := &disclosureSink{kafkaSink: kafkaSink{t: t, env: env, identities: map[string]bool{}}}
 	truth, err := simulate.Run(ctx, cfg, sink)
 	if err != nil {
@@ -115,11 +115,11 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	dir, dir2 := filepath.Join(t.TempDir(), "site"), filepath.Join(t.TempDir(), "site")
 	var progress bytes.Buffer
 	started := time.Now()
-	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: "440000", Out: dir, Progress: &progress}); err != nil {
+	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: region.MustScope("440000"), Out: dir, Progress: &progress}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("report generated in %s", time.Since(started).Round(time.Millisecond))
-	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: "440000", Out: dir2}); err != nil {
+	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: region.MustScope("440000"), Out: dir2}); err != nil {
 		t.Fatal(err)
 	}
 	files, files2 := siteFiles(t, dir), siteFiles(t, dir2)
@@ -324,7 +324,11 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 func siteFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	dir, err := filepath.EvalSymlinks(dir) // the site is a link to its current version
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -353,6 +357,9 @@ func readCSVFile(t *testing.T, path string) string {
 
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
+	if resolved, err := filepath.EvalSymlinks(from); err == nil {
+		from = resolved
+	}
 	filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

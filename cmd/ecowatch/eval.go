@@ -123,7 +123,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return usageError{"the only subcommand is `detection`"}
 	}
 	fs := flags("eval detection", e)
-	scope := fs.String("scope", "440000", "nation, or a province code")
+	scope := fs.String("scope", "440000", "the simulated jurisdiction: "+simulate.ScopeHelp)
 	from := fs.String("from", "2025-03-01", "start of the evaluated period (after the warm-up)")
 	to := fs.String("to", "2025-07-01", "end of the evaluated period")
 	seed := fs.Int64("seed", 1, "simulator seed")
@@ -143,16 +143,13 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return usageError{"--to must be more than 72 hours after --from"}
 	}
 	regions := region.Default()
-	areaScope := *scope
-	if areaScope == "nation" {
-		areaScope = ""
+	sc, err := simulatorScope(regions, *scope)
+	if err != nil {
+		return err
 	}
-	areas := len(regions.Leaves(areaScope))
-	if areas == 0 {
-		return usageError{fmt.Sprintf("--scope %q is not nation or a province code", *scope)}
-	}
+	areas := len(regions.Leaves(sc.Code))
 	start := time.Now()
-	st, err := cluster.NewSimulatedStream(simulate.Config{From: t1.AddDate(0, 0, -*warmup), To: t2, Scope: *scope, Seed: *seed})
+	st, err := cluster.NewSimulatedStream(simulate.Config{From: t1.AddDate(0, 0, -*warmup), To: t2, Scope: sc, Seed: *seed})
 	if err != nil {
 		return err
 	}
