@@ -132,8 +132,13 @@ func TestDashboardsFromTheRealPipeline(t *testing.T) {
 	}
 	for rows.Next() {
 		var s string
-		rows.Scan(&s)
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
 		texts[s] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	pages, _ := filepath.Glob(filepath.Join(out, "*.html"))
