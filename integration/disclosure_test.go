@@ -449,8 +449,8 @@ func TestCaseScoreRanksTheSameOnTheServerAndInGo(t *testing.T) {
 	quarter := store.Period{From: q0, To: q0.AddDate(0, 3, 0)}
 	d, err := reports.NewReadModel(env.Store).Disclosure(context.Background(), reports.Query{
 		Quarter: quarter, Previous: store.Period{From: q0.AddDate(0, -3, 0), To: q0},
-		LastYear: store.Period{From: q0.AddDate(-1, 0, 0), To: q0.AddDate(-1, 3, 0)},
-		Cohort:   store.Period{From: q0.AddDate(0, 0, -60), To: q0.AddDate(0, 3, -60)},
+		LastYear:  store.Period{From: q0.AddDate(-1, 0, 0), To: q0.AddDate(-1, 3, 0)},
+		Cohort:    store.Period{From: q0.AddDate(0, 0, -60), To: q0.AddDate(0, 3, -60)},
 		CaseScore: sc, Candidates: 100,
 	})
 	if err != nil {
