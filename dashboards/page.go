@@ -37,6 +37,7 @@ type page struct {
 	League                 []bureauView
 	LeagueSmall            []bureauView
 	LeagueLabel            string
+	LeagueSteps            string // the steps most deadlines of the league are of
 	Charts                 map[string]chart
 	Scripts                []string // script files, relative to the page
 	Init                   template.JS
@@ -90,6 +91,7 @@ func (s *site) build(j *jur) (*page, error) {
 		At: timeString(p.At), Generated: timeString(s.generated), Lag: s.lag, LagTone: s.lagTone,
 		Cards: j.cards(p), RecentDays: RecentDays, TrendDays: TrendDays, Charts: map[string]chart{},
 		Steps: lifecycle.Steps, Scripts: []string{webassets.EChartsJS},
+		LeagueSteps: lifecycle.StepAccept.Name() + "、" + lifecycle.StepAssign.Name() + "、" + lifecycle.StepClose.Name(),
 	}
 	// Breadcrumbs: nation › province › city, linked where the page exists.
 	chain := []string{""}
