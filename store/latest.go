@@ -38,7 +38,9 @@ type LatestReports struct {
 	// all).
 	Scope region.Scope
 	// IDs, when set, is a condition on report_id (the same on every version of a report),
-	// applied to every row read: e.g. the reports closed in a quarter.
+	// e.g. the reports closed in a quarter. It is applied to the rows in the windows; a later
+	// version outside them only matters as the latest version of a report, which then lies
+	// outside and is not kept.
 	IDs string
 	// Narrow, when set, is a condition on a row that the latest version of every report the
 	// caller needs satisfies; first versions that fail it are not read (a later version is
@@ -69,7 +71,8 @@ type Column struct {
 // Latest is the value of the row expression at the latest version, as name.
 func Latest(row, name string) Column { return Column{Name: name, Row: row} }
 
-// OverVersions is an aggregate (min, max …) of the row expression over every version read.
+// OverVersions is an aggregate (min, max …) of the row expression over the versions read (a
+// first version outside the windows, the scope or Narrow is not read).
 func OverVersions(agg, row, name string) Column { return Column{Name: name, Row: row, Agg: agg} }
 
 func (l LatestReports) key() string {
