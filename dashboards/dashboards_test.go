@@ -14,15 +14,19 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
-	"github.com/ecowatch/ecowatch/store"
+	"github.com/ecowatch/ecowatch/region"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func generate(t *testing.T, src Source, scope string) string {
 	t.Helper()
+	sc, err := region.Default().ParseScope(scope)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "dash")
-	index, err := Generate(context.Background(), src, Options{Out: out, At: fxAt, Scope: scope, Log: quiet,
+	index, err := GenerateFrom(context.Background(), src, Options{Out: out, At: fxAt, Scope: sc, Log: quiet,
 		Now: func() time.Time { return fxAt.Add(time.Minute) }})
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +200,10 @@ func TestScopeProvince(t *testing.T) {
 	}
 	checkLinks(t, out)
 
-	if _, err := Generate(context.Background(), newFixture(), Options{Out: t.TempDir() + "/x", Scope: "110100", Log: quiet}); err == nil {
-		t.Error("the placeholder 市辖区 accepted as a scope")
+	// a scope made by hand, not by region.Table.ParseScope, is checked again
+	_, err := GenerateFrom(context.Background(), newFixture(), Options{Out: t.TempDir() + "/x", Scope: region.Scope{Code: "110100"}, Log: quiet})
+	if err == nil || !strings.Contains(err.Error(), "accepted:") {
+		t.Errorf("the placeholder 市辖区 accepted as a scope: %v", err)
 	}
 }
 
@@ -286,10 +292,10 @@ func readFile(t *testing.T, dir, name string) string {
 
 func TestIngestLagText(t *testing.T) {
 	at := sh(2026, 9, 30, 15, 0, 0)
-	if s, tone := lagText(store.IngestLag{At: at}); !strings.Contains(s, "尚无消息入库") || tone != "warn" {
+	if s, tone := lagText(IngestLag{At: at}); !strings.Contains(s, "尚无消息入库") || tone != "warn" {
 		t.Errorf("no messages: %q %s", s, tone)
 	}
-	s, tone := lagText(store.IngestLag{At: at, NewestMessage: at.Add(-2 * time.Hour), Backfilled: 3})
+	s, tone := lagText(IngestLag{At: at, NewestMessage: at.Add(-2 * time.Hour), Backfilled: 3})
 	if !strings.Contains(s, "接入延迟 2.0 小时") || !strings.Contains(s, "3 件") || tone != "warn" {
 		t.Errorf("two hours behind: %q %s", s, tone)
 	}

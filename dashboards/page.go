@@ -14,7 +14,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/types"
 
 	"github.com/ecowatch/ecowatch/contract"
-	"github.com/ecowatch/ecowatch/store"
+	"github.com/ecowatch/ecowatch/lifecycle"
 	"github.com/ecowatch/ecowatch/webassets"
 )
 
@@ -33,10 +33,11 @@ type page struct {
 	WarningsHidden         int
 	Bureaus                []bureauView
 	BureausHidden          int
-	Steps                  []string
+	Steps                  []lifecycle.Step
 	League                 []bureauView
 	LeagueSmall            []bureauView
 	LeagueLabel            string
+	LeagueSteps            string // the steps most deadlines of the league are of
 	Charts                 map[string]chart
 	Scripts                []string // script files, relative to the page
 	Init                   template.JS
@@ -89,7 +90,8 @@ func (s *site) build(j *jur) (*page, error) {
 		Name: j.Name, Title: j.Name + " · 生态环境举报态势", LevelName: [...]string{"全国", "省级", "市级"}[j.Level],
 		At: timeString(p.At), Generated: timeString(s.generated), Lag: s.lag, LagTone: s.lagTone,
 		Cards: j.cards(p), RecentDays: RecentDays, TrendDays: TrendDays, Charts: map[string]chart{},
-		Steps: stepOrder, Scripts: []string{webassets.EChartsJS},
+		Steps: lifecycle.Steps, Scripts: []string{webassets.EChartsJS},
+		LeagueSteps: lifecycle.StepAccept.Name() + "、" + lifecycle.StepAssign.Name() + "、" + lifecycle.StepClose.Name(),
 	}
 	// Breadcrumbs: nation › province › city, linked where the page exists.
 	chain := []string{""}
@@ -231,7 +233,7 @@ func (s *site) places(j *jur, pg *page) {
 	}
 }
 
-func (s *site) target(t store.TargetRow) targetView {
+func (s *site) target(t TargetRow) targetView {
 	return targetView{
 		Name: t.Name, Place: s.placeName(t.RegionCode), Last: t.Last.Format("01-02"),
 		Recent: t.Recent, Total: t.Total, Weeks: t.Weeks, People: t.Reporters,
@@ -241,7 +243,7 @@ func (s *site) target(t store.TargetRow) targetView {
 const maxWarnings = 30
 
 func (s *site) warnings(j *jur, pg *page) {
-	ws := append([]store.OpenWarning(nil), j.Warnings...)
+	ws := append([]OpenWarning(nil), j.Warnings...)
 	sort.SliceStable(ws, func(a, b int) bool {
 		if ws[a].Level != ws[b].Level {
 			return ws[a].Level < ws[b].Level
@@ -261,15 +263,11 @@ func (s *site) warnings(j *jur, pg *page) {
 			}
 			places = append(places, s.placeName(rc))
 		}
-		status := "新发"
-		if w.Status == contract.StatusUpdated {
-			status = "更新"
-		}
 		pg.Warnings = append(pg.Warnings, warningView{
-			Level: levelName(w.Level), LevelClass: fmt.Sprintf("l%d", w.Level),
-			Kind: name(warningKinds, w.Kind), Title: w.Title, Place: strings.Join(places, "、"),
+			Level: contract.WarningLevelName(w.Level), LevelClass: fmt.Sprintf("l%d", w.Level),
+			Kind: contract.WarningKindName(w.Kind), Title: w.Title, Place: strings.Join(places, "、"),
 			Age: durationString(s.periods.At.Sub(w.OpenedAt)), Recipients: strings.Join(w.RecipientNames, "、"),
-			Status: status,
+			Status: contract.WarningStatusName(w.Status),
 		})
 	}
 }
@@ -283,7 +281,7 @@ func (s *site) bureaus(j *jur, pg *page) {
 			continue
 		}
 		v := bureauView{Name: s.tree.orgs.Bureau(code).Name, Overdue: b.overdue()}
-		for _, st := range stepOrder {
+		for _, st := range lifecycle.Steps {
 			v.Steps = append(v.Steps, b.Overdue[st])
 		}
 		v.Oldest = durationString(s.periods.At.Sub(b.OldestDue))
@@ -446,7 +444,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithGridOpts(opts.Grid{Left: "52", Right: "16", Top: "36", Bottom: "28"}),
 		charts.WithAnimation(false))
 	trend.SetXAxis(labels)
-	for _, cat := range categoryOrder {
+	for _, cat := range contract.Categories {
 		data := make([]opts.BarData, len(days))
 		any := false
 		for i, d := range days {
@@ -475,7 +473,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithAnimation(false))
 	var catLabels []string
 	var recent, before []opts.BarData
-	for _, cat := range categoryOrder {
+	for _, cat := range contract.Categories {
 		c := j.Category[cat]
 		if c == nil || c[spanRecent]+c[spanPrevRecent] == 0 {
 			continue
@@ -498,7 +496,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
 		charts.WithAnimation(false))
 	var data []opts.PieData
-	for _, ch := range channelOrder {
+	for _, ch := range contract.Channels {
 		if c := j.Channel[ch]; c != nil && c[spanRecent] > 0 {
 			data = append(data, opts.PieData{Name: contract.ChannelName(ch), Value: c[spanRecent]})
 		}
@@ -520,7 +518,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Left: "72", Right: "24", Top: "8", Bottom: "24"}),
 		charts.WithAnimation(false))
-	byStep := map[string]uint64{}
+	byStep := map[lifecycle.Step]uint64{}
 	for _, b := range j.Bureaus {
 		for st, n := range b.Overdue {
 			byStep[st] += n
@@ -528,12 +526,12 @@ func (s *site) charts(j *jur, pg *page) error {
 	}
 	var stepLabels []string
 	var stepData []opts.BarData
-	for i := len(stepOrder) - 1; i >= 0; i-- {
-		st := stepOrder[i]
-		if st == "return" && byStep[st] == 0 {
+	for i := len(lifecycle.Steps) - 1; i >= 0; i-- {
+		st := lifecycle.Steps[i]
+		if st == lifecycle.StepReturn && byStep[st] == 0 {
 			continue
 		}
-		stepLabels = append(stepLabels, stepNames[st])
+		stepLabels = append(stepLabels, st.Name())
 		stepData = append(stepData, opts.BarData{Value: byStep[st]})
 	}
 	steps.SetXAxis(stepLabels)

@@ -12,11 +12,11 @@ import (
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
-// DetectionOptions describe a detection evaluation: the simulator's stream of Scope (a
-// simulator scope: "nation" or a province code) with seed Seed, Warmup days of history
-// before From, the cluster detector run every hour from From to To.
+// DetectionOptions describe a detection evaluation: the simulator's stream of Scope (the
+// nation or a province) with seed Seed, Warmup days of history before From, the cluster
+// detector run every hour from From to To.
 type DetectionOptions struct {
-	Scope    string
+	Scope    region.Scope
 	From, To time.Time
 	Seed     int64
 	Warmup   int
@@ -27,13 +27,9 @@ type DetectionOptions struct {
 // found within 24 and 72 hours, the median delay and the false warnings per 1,000 area-weeks,
 // next to fixed-threshold baselines (`ecowatch eval detection`).
 func Detection(ctx context.Context, w io.Writer, regions *region.Table, cal *calendar.Calendar, opt DetectionOptions) error {
-	areaScope := opt.Scope
-	if areaScope == "nation" {
-		areaScope = ""
-	}
-	areas := len(regions.Leaves(areaScope))
+	areas := len(regions.Leaves(opt.Scope.Code))
 	if areas == 0 {
-		return fmt.Errorf("eval: scope %q is not nation or a province code", opt.Scope)
+		return fmt.Errorf("eval: scope %v has no counties", opt.Scope)
 	}
 	start := time.Now()
 	st, err := NewSimulatedStream(simulate.Config{From: opt.From.AddDate(0, 0, -opt.Warmup), To: opt.To, Scope: opt.Scope, Seed: opt.Seed})
@@ -44,7 +40,7 @@ func Detection(ctx context.Context, w io.Writer, regions *region.Table, cal *cal
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "simulated %d reports in %s (scope %s, seed %d); evaluating %s to %s hourly over %d areas\n",
+	fmt.Fprintf(w, "simulated %d reports in %s (scope %v, seed %d); evaluating %s to %s hourly over %d areas\n",
 		st.Reports(), time.Since(start).Round(time.Second), opt.Scope, opt.Seed, opt.From.Format("2006-01-02"), opt.To.Format("2006-01-02"), areas)
 	sources := []struct {
 		name string

@@ -81,7 +81,7 @@ func TestEval(t *testing.T) {
 			defer func() { <-sem }()
 			logf := func(format string, args ...any) { j.logs = append(j.logs, fmt.Sprintf(format, args...)) }
 			t0 := time.Now()
-			cfg := simulate.Config{From: from.AddDate(0, 0, -*evalWarmup), To: to, Scope: j.scope, Seed: int64(j.seed)}
+			cfg := simulate.Config{From: from.AddDate(0, 0, -*evalWarmup), To: to, Scope: region.MustScope(j.scope), Seed: int64(j.seed)}
 			st, err := NewSimulatedStream(cfg)
 			if err != nil {
 				t.Error(err)

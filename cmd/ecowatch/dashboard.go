@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/dashboards"
+	"github.com/ecowatch/ecowatch/region"
 )
 
 func runDashboard(ctx context.Context, e *env, args []string) error {
 	fs := flags("dashboard", e)
 	at := fs.String("at", "", "the time the pages reflect (default: now), e.g. 2026-09-30T18:00")
-	scope := fs.String("scope", "", "a province or prefecture code for the root page (default: the nation)")
+	scope := fs.String("scope", "", scopeFlagHelp+", the root page (default: the nation)")
 	out := fs.String("out", "", "the site's folder: a link, swapped atomically to each new version (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -23,12 +24,12 @@ func runDashboard(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return usageError{"--out is required"}
 	}
-	if err := dashboards.CheckScope(*scope); err != nil {
-		return usageError{err.Error()}
+	sc, err := parseScope(region.Default(), *scope)
+	if err != nil {
+		return err
 	}
 	asOf := time.Now()
 	if *at != "" {
-		var err error
 		if asOf, err = parseTime("at", *at); err != nil {
 			return err
 		}
@@ -39,7 +40,7 @@ func runDashboard(ctx context.Context, e *env, args []string) error {
 	}
 	defer s.Close()
 	started := time.Now()
-	index, err := dashboards.Generate(ctx, s, dashboards.Options{Out: *out, At: asOf, Scope: *scope, Log: e.log})
+	index, err := dashboards.Generate(ctx, s, dashboards.Options{Out: *out, At: asOf, Scope: sc, Log: e.log})
 	if err != nil {
 		return err
 	}

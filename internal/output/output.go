@@ -1,8 +1,10 @@
 // Package output writes what people read — notices, the disclosure site, the dashboards — so
-// that a crash, a full disk or a concurrent reader never sees a half-written file: a file is
-// written to a temporary file in its folder, synced and renamed into place (google/renameio).
+// that a crash, a full disk or a concurrent reader never sees a half-written file or site: a
+// file is written to a temporary file in its folder, synced and renamed into place (WriteFile,
+// google/renameio); a site is written into a new folder, synced, and swapped in whole behind a
+// link (Publish).
 //
-// It owns only the mechanics of writing files atomically; what is written is its callers'.
+// It owns only the mechanics of writing atomically; what is written is its callers'.
 package output
 
 import (
