@@ -36,7 +36,9 @@ func FuzzDecode(f *testing.F) {
 		var err, eventErr error
 		// Both decoders of one input together: at most twice the budget of one.
 		budget := 2 * decodeBudget * time.Duration(max(1, (len(b)+MaxMessageBytes-1)/MaxMessageBytes))
-		what := func() string { return fmt.Sprintf("decoding a %d-byte message starting %q", len(b), b[:min(len(b), 40)]) }
+		what := func() string {
+			return fmt.Sprintf("decoding a %d-byte message starting %q", len(b), b[:min(len(b), 40)])
+		}
 		used := cputime.Bound(budget, what, func() {
 			r, err = v.DecodeReport(b)
 			e, eventErr = v.DecodeCaseEvent(b)
