@@ -94,6 +94,16 @@ func BatchBytes(maxMessageBytes int) int64 {
 	return int64(max(maxMessageBytes-batchOverhead, 1))
 }
 
+// MessageBytes is the size kafka-go counts for m against a writer's BatchBytes: key, value,
+// headers and a record's fixed fields.
+func MessageBytes(m kafka.Message) int64 {
+	n := len(m.Key) + len(m.Value) + 22
+	for _, h := range m.Headers {
+		n += len(h.Key) + len(h.Value) + 10
+	}
+	return int64(n)
+}
+
 // Writer returns a synchronous writer to topic that waits for all in-sync replicas and keys
 // messages to partitions by hash, so one report's messages stay in order. Its batches fit
 // Kafka's default limit (DefaultMaxMessageBytes); FitWriter fits them to the topic's own limit

@@ -385,16 +385,12 @@ func (in *Ingester) deadLetter(m kafka.Message, e *contract.Error) *kafka.Messag
 		panic(fmt.Sprintf("ingest: encoding a dead letter: %v", err))
 	}
 	letter := &kafka.Message{Key: dl.Key, Value: b}
-	if size := int64(len(letter.Key) + len(letter.Value) + kafkaRecordOverhead); size > in.dlq.BatchBytes {
+	if size := broker.MessageBytes(*letter); size > in.dlq.BatchBytes {
 		in.unwritten(m, e.Code, fmt.Errorf("a dead letter of %d bytes, the topic takes %d", size, in.dlq.BatchBytes))
 		return nil
 	}
 	return letter
 }
-
-// kafkaRecordOverhead is what kafka-go adds to a message's key and value when it counts the
-// message against a writer's BatchBytes.
-const kafkaRecordOverhead = 22
 
 // unwritten records a dead letter that cannot be written to the dead-letter topic.
 func (in *Ingester) unwritten(m kafka.Message, code contract.Code, err error) {
