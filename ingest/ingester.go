@@ -400,7 +400,8 @@ func (in *Ingester) unwritten(m kafka.Message, code contract.Code, err error) {
 }
 
 // flush makes a batch durable — dead letters to Kafka, rows to ClickHouse — and only then
-// commits the offsets. Each step retries with backoff until it succeeds or ctx ends.
+// commits the offsets. Each step retries with backoff until it succeeds, ctx ends, or (after a
+// failure) ingest is stopping.
 func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pending) error {
 	start := time.Now()
 	if err := in.sendDeadLetters(ctx, msgs); err != nil {
@@ -440,8 +441,10 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	// not replaced: kafka-go's group reader redials and rejoins by itself once the broker is
 	// back (measured: ingest resumes about 40 s after a restart), whereas closing it and
 	// joining with a new one stalled ingest in the broker-restart fault test.
-	// On SIGTERM a failing commit is not retried either: the rows are durable.
-	err := in.retryFor(ctx, "commit", 30*time.Second, func(ctx context.Context) error { return in.reader.CommitMessages(ctx, kmsgs...) })
+	// On SIGTERM a commit is given up at once, even its first attempt (kafka-go waits for a
+	// consumer generation that a broker outage ended until the attempt's deadline): the rows
+	// are durable, so nothing is lost.
+	err := in.retryFor(ctx, "commit", 30*time.Second, true, func(ctx context.Context) error { return in.reader.CommitMessages(ctx, kmsgs...) })
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, errStopping) {
 			return fmt.Errorf("ingest: committing offsets: %w", err)
@@ -535,15 +538,15 @@ var errStopping = errors.New("giving up, shutting down")
 // retry runs op until it succeeds, backing off from 100ms to 30s, or until ctx ends or ingest
 // is stopping.
 func (in *Ingester) retry(ctx context.Context, what string, op func(context.Context) error) error {
-	return in.retryFor(ctx, what, 0, op)
+	return in.retryFor(ctx, what, 0, false, op)
 }
 
 // retryFor is retry that gives up after limit (0: never) and returns the last error.
 //
-// The first attempt may finish after ingest is asked to stop (flush what is done); once an
-// attempt has failed, stopping ends the retries, the backoff and any attempt in progress at
-// once, with errStopping.
-func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Duration, op func(context.Context) error) error {
+// The first attempt may finish after ingest is asked to stop (flush what is done) unless
+// abandonable; once an attempt has failed, stopping ends the retries, the backoff and any
+// attempt in progress at once, with errStopping.
+func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Duration, abandonable bool, op func(context.Context) error) error {
 	backoff := 100 * time.Millisecond
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
@@ -551,7 +554,7 @@ func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Durati
 		// restart left dead would otherwise never return.
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 		unwatch := func() bool { return false }
-		if attempt > 1 {
+		if attempt > 1 || abandonable {
 			unwatch = context.AfterFunc(in.stopping, cancel)
 		}
 		err := op(actx)

@@ -353,6 +353,13 @@ func TestA900KBReportBeforeValidOnesDoesNotStopIngest(t *testing.T) {
 // once.
 func sigtermDuringRetry(t *testing.T, env *testenv.Env, what string, msgs []kafka.Message, valid int, invalid []string, block, unblock func()) {
 	t.Helper()
+	sigtermDuring(t, env, what, "what="+what, "5s", msgs, valid, invalid, block, func(*syncBuffer) {}, unblock)
+}
+
+// sigtermDuring is sigtermDuringRetry with a step after the messages are produced, the log
+// line to wait for before SIGTERM (none: "") and the --until-idle of the second run.
+func sigtermDuring(t *testing.T, env *testenv.Env, name, logLine, idle string, msgs []kafka.Message, valid int, invalid []string, block func(), produced func(*syncBuffer), unblock func()) {
+	t.Helper()
 	var logs syncBuffer
 	cmd := exec.Command(ecowatchBinary(t), "ingest")
 	cmd.Env = processEnv(env, "ECOWATCH_INGEST_BATCH_WAIT=200ms")
@@ -364,7 +371,11 @@ func sigtermDuringRetry(t *testing.T, env *testenv.Env, what string, msgs []kafk
 	waitFor(t, &logs, "Kafka limits", time.Minute)
 	block()
 	env.Produce(t, env.Config.Kafka.TopicReports, msgs...)
-	waitFor(t, &logs, "what="+what, 2*time.Minute)
+	produced(&logs)
+	if logLine != "" {
+		waitFor(t, &logs, logLine, 2*time.Minute)
+	}
+	what := name
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
@@ -372,19 +383,19 @@ func sigtermDuringRetry(t *testing.T, env *testenv.Env, what string, msgs []kafk
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("ingest did not exit cleanly on SIGTERM during the %s retries: %v\n%s", what, err, lastLines(logs.String(), 3000))
+			t.Fatalf("ingest did not exit cleanly on SIGTERM during the %s retries: %v\n%s", what, err, lastLines(logs.String(), 30000))
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatalf("ingest still running 15 s after SIGTERM during the %s retries\n%s", what, lastLines(logs.String(), 3000))
+		t.Fatalf("ingest still running 15 s after SIGTERM during the %s retries\n%s", what, lastLines(logs.String(), 30000))
 	}
 	fmt.Printf("fault: SIGTERM during the %s retries: ingest exited after %s\n", what, time.Since(start).Round(100*time.Millisecond))
 	unblock()
-	second := exec.Command(ecowatchBinary(t), "ingest", "--until-idle", "5s")
+	second := exec.Command(ecowatchBinary(t), "ingest", "--until-idle", idle)
 	second.Env = processEnv(env)
 	if out, err := second.CombinedOutput(); err != nil {
 		t.Fatalf("second run: %v\n%s", err, lastLines(string(out), 3000))
 	}
-	reconcileLimits(t, env, "sigterm-"+what, valid, invalid)
+	reconcileLimits(t, env, "sigterm-"+name, valid, invalid)
 }
 
 func mixedBatch(from, n int) (msgs []kafka.Message, valid int, invalid []string) {
@@ -445,7 +456,7 @@ func waitFor(t *testing.T, logs *syncBuffer, s string, limit time.Duration) {
 	t.Helper()
 	for deadline := time.Now().Add(limit); !strings.Contains(logs.String(), s); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("ingest did not log %q within %s:\n%s", s, limit, lastLines(logs.String(), 3000))
+			t.Fatalf("ingest did not log %q within %s:\n%s", s, limit, lastLines(logs.String(), 30000))
 		}
 	}
 }
