@@ -3,7 +3,12 @@ package alerts
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 
@@ -83,5 +88,44 @@ func TestPublishWarningsInPiecesTheBrokerAccepts(t *testing.T) {
 	}
 	if len(rec.calls) < 2 {
 		t.Errorf("%d writes for 3000 revisions of about 1.3 KB", len(rec.calls))
+	}
+}
+
+func (m *memOutbox) UndeliveredTo(ctx context.Context, channel, _ string) ([]store.WarningRow, error) {
+	return m.Undelivered(ctx, channel)
+}
+
+// A receiver that refuses one revision's body as too large (413) gets it once, not again and
+// again, and the revisions after it are still delivered.
+func TestWebhookTooLargeDoesNotHoldLaterRevisions(t *testing.T) {
+	posts := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		posts[r.Header.Get(HeaderIdempotency)]++
+		if len(body) > 100<<10 {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	out := &memOutbox{acked: map[string]bool{}}
+	for i := range 5 {
+		w := contract.Warning{Schema: contract.SchemaWarnings, WarningID: fmt.Sprintf("w-%d", i), Revision: 1, Kind: contract.WarningCluster, Status: contract.StatusOpen}
+		if i == 1 {
+			for j := range 10000 {
+				w.ReportIDs = append(w.ReportIDs, fmt.Sprintf("12369-440305-20260315-%06d", j))
+			}
+		}
+		out.rows = append(out.rows, store.WarningRow{Warning: w})
+	}
+	d := &Deliverer{Store: out, Backoff: time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	n, err := d.Deliver(context.Background(), []Webhook{{OrgCode: "440300", URL: srv.URL, Secret: []byte("0123456789abcdef")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 || out.acked["w-1:1"] || !out.acked["w-4:1"] || posts["w-1:1"] != 1 {
+		t.Fatalf("delivered %d (the large one acknowledged: %v, posted %d times; the last: %v), want the 4 others, the large one posted once",
+			n, out.acked["w-1:1"], posts["w-1:1"], out.acked["w-4:1"])
 	}
 }
