@@ -140,6 +140,11 @@ func (in *Ingester) start(ctx context.Context) {
 	in.reader = in.newReader(fetch)
 }
 
+// queueCapacity bounds the messages the reader fetches ahead of ingest (kafka-go's default),
+// each possibly as large as the broker allows: a queue of BatchSize (5,000) could hold 5 GB
+// of messages of 1 MB. Measured with 150,000 reports, 100 is as fast.
+const queueCapacity = 100
+
 // newReader joins the consumer group: it resumes from the committed offsets. fetchBytes is at
 // least the largest message the broker may hand out, so that no message is too large to read.
 func (in *Ingester) newReader(fetchBytes int) *kafka.Reader {
@@ -152,7 +157,7 @@ func (in *Ingester) newReader(fetchBytes int) *kafka.Reader {
 		MinBytes:          1,
 		MaxBytes:          fetchBytes,
 		MaxWait:           250 * time.Millisecond,
-		QueueCapacity:     opts.BatchSize,
+		QueueCapacity:     min(opts.BatchSize, queueCapacity),
 		CommitInterval:    0, // synchronous commits, only after the batch is durable
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: 3 * time.Second,
