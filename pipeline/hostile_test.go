@@ -32,7 +32,9 @@ func TestHostileMessagesWithinBudget(t *testing.T) {
 		for _, s := range shapes {
 			b := p.NewBatch()
 			src := Source{Topic: topic, Partition: 1, Offset: 9, Key: []byte("k"), Value: s.Make(contract.MaxMessageBytes)}
-			what := func() string { return fmt.Sprintf("ingesting a %d-byte %s message of shape %s", len(src.Value), topic, s.Name) }
+			what := func() string {
+				return fmt.Sprintf("ingesting a %d-byte %s message of shape %s", len(src.Value), topic, s.Name)
+			}
 			used := cputime.Bound(messageBudget, what, func() {
 				var err error
 				if topic == contract.SchemaReports {
