@@ -192,6 +192,7 @@ func (e *env) publishWarnings(ctx context.Context, s *store.Store) error {
 	}
 	w := conn.Writer(conn.Config().TopicWarnings)
 	defer w.Close()
+	e.fitWriter(ctx, conn, w)
 	n, err := deliver.PublishWarnings(ctx, s, w)
 	if err != nil {
 		return err

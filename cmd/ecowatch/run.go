@@ -83,6 +83,7 @@ func (e *env) jobs(s *store.Store) ([]schedule.Job, func(), error) {
 		}
 	}
 	writer := conn.Writer(cfg.Kafka.TopicWarnings)
+	var fitted sync.Once // the topic's limit is asked at the first delivery, not while wiring
 	deliverer := &deliver.Deliverer{Store: s, Log: e.log}
 	sched := cfg.Alerts.Schedules
 	// The detectors that read cases evaluate them through the stage: the hourly cases job and
@@ -94,6 +95,7 @@ func (e *env) jobs(s *store.Store) ([]schedule.Job, func(), error) {
 			return err
 		}},
 		schedule.Job{Name: "outbox", Schedule: sched["outbox"], Run: func(ctx context.Context, _ time.Time) error {
+			fitted.Do(func() { e.fitWriter(ctx, conn, writer) })
 			if _, err := deliver.PublishWarnings(ctx, s, writer); err != nil {
 				return err
 			}
