@@ -67,19 +67,29 @@ func (d *scanner) str() (string, bool) {
 		return "", false
 	}
 	start := d.i + 1
-	for j := start; j < len(d.s); j++ {
-		switch c := d.s[j]; {
-		case c == '"':
+	s := d.s
+	for j := start; j < len(s); j++ {
+		if c := s[j]; plain[c] {
+			continue
+		} else if c == '"' {
 			d.i = j + 1
-			return d.s[start:j], true
-		case c == '\\':
+			return s[start:j], true
+		} else if c == '\\' {
 			return d.unescape(start, j)
-		case c < 0x20:
-			return "", false
 		}
+		return "", false // a control character
 	}
 	return "", false
 }
+
+// plain marks the bytes that stand for themselves in a JSON string: not a quote, a backslash
+// or a control character.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // unescape reads the rest of a string that holds an escape at j, as encoding/json's unquote
 // does: a surrogate escape without its pair becomes U+FFFD.

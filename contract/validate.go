@@ -144,6 +144,9 @@ func oneOf(field, value string, allowed []string) *Error {
 // maxLen checks a text field's length in characters. It never quotes the value, so it is safe
 // for reporter identity fields.
 func maxLen(field, value string, limit int) *Error {
+	if len(value) <= limit {
+		return nil // a character is at least one byte
+	}
 	if n := utf8.RuneCountInString(value); n > limit {
 		return errf(CodeTooLong, field, "字段 %s 长度 %d 字符，超过上限 %d", field, n, limit)
 	}

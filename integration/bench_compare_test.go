@@ -45,7 +45,7 @@ import (
 // ECOWATCH_BENCH_RUNS (default 3) sets the number of rounds; the order of the loaders
 // alternates between rounds. ECOWATCH_BENCH_PROFILE=DIR also takes a CPU profile of ecowatch
 // (through its pprof endpoint) in a separate, unmeasured run of ECOWATCH_BENCH_PROFILE_SECONDS
-// (default 60).
+// (default 60), and of the baseline when there is one.
 func BenchmarkIngestVersusLoaders(b *testing.B) {
 	const n = 200_000
 	sink := simulatedReports(b, n)
@@ -89,7 +89,10 @@ func BenchmarkIngestVersusLoaders(b *testing.B) {
 		}})
 	}
 	if dir := os.Getenv("ECOWATCH_BENCH_PROFILE"); dir != "" {
-		profileEcowatch(b, bin, sink.msgs, dir)
+		profileEcowatch(b, "ecowatch", bin, sink.msgs, dir)
+		if baseline != "" {
+			profileEcowatch(b, "baseline", baseline, sink.msgs, dir)
+		}
 	}
 	for b.Loop() {
 		b.StopTimer()
@@ -423,10 +426,10 @@ func runFileLoader(b *testing.B, m *meter, file string, n int) loaderRun {
 	return res
 }
 
-// profileEcowatch runs ecowatch once, unmeasured, with its pprof endpoint on, and saves a CPU
-// profile of the run to dir/ecowatch-cpu.pprof. The profile covers the whole run when it takes
+// profileEcowatch runs the ecowatch binary bin once, unmeasured, with its pprof endpoint on,
+// and saves a CPU profile of the run to dir/NAME-cpu.pprof. The profile covers the whole run when it takes
 // less than ECOWATCH_BENCH_PROFILE_SECONDS.
-func profileEcowatch(b *testing.B, bin string, msgs []kafka.Message, dir string) {
+func profileEcowatch(b *testing.B, name, bin string, msgs []kafka.Message, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
@@ -452,7 +455,7 @@ func profileEcowatch(b *testing.B, bin string, msgs []kafka.Message, dir string)
 	defer cmd.Process.Kill()
 	var prof []byte
 	for i := 0; i < 600; i++ { // until the endpoint answers
-		if prof, err = exec.Command("curl", "-sf", "-o", filepath.Join(dir, "ecowatch-cpu.pprof"),
+		if prof, err = exec.Command("curl", "-sf", "-o", filepath.Join(dir, name+"-cpu.pprof"),
 			fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, seconds)).CombinedOutput(); err == nil {
 			break
 		}
@@ -464,5 +467,5 @@ func profileEcowatch(b *testing.B, bin string, msgs []kafka.Message, dir string)
 	if got := count(b, env, "SELECT count() FROM reports"); got != uint64(len(msgs)) {
 		b.Fatalf("the profiled run wrote %d reports in %d s, want %d", got, seconds, len(msgs))
 	}
-	fmt.Printf("profile: %s\n", filepath.Join(dir, "ecowatch-cpu.pprof"))
+	fmt.Printf("profile: %s\n", filepath.Join(dir, name+"-cpu.pprof"))
 }
