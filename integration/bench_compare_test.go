@@ -36,8 +36,8 @@ import (
 //     from main): that binary, as "today's ingest".
 //
 // A loader's time runs from its start (the process, or the CREATE of the Kafka table) to the
-// moment every row is readable (for ecowatch: in reports and in raw_messages, the last table
-// it writes). Loader CPU is the user+system time of the loader's process from /proc at that
+// moment every row is readable (for ecowatch: in reports and in raw_messages, the last tables
+// of its two chains of inserts). Loader CPU is the user+system time of the loader's process from /proc at that
 // moment; server CPU is the ClickHouse server process's, and Kafka CPU the broker's, over the
 // same interval (from /proc, so background merges in that interval count). Before each loader
 // the previous loader's database and topics are dropped, so that its merges do not run on.
@@ -290,9 +290,12 @@ func runEcowatchLoader(b *testing.B, m *meter, bin string, msgs []kafka.Message)
 	}
 	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
-		var peak float64
+		var peak, rate float64
 		if _, err := fmt.Sscanf(sc.Text(), "ingest: peak memory %f MiB", &peak); err == nil {
-			res.note = fmt.Sprintf("  peak memory %.0f MiB", peak)
+			res.note += fmt.Sprintf("  peak memory %.0f MiB", peak)
+		}
+		if _, err := fmt.Sscanf(sc.Text(), "ingest: %f messages/s from first fetch", &rate); err == nil {
+			res.note += fmt.Sprintf("  %.0f/s from its first fetch", rate)
 		}
 	}
 	return res
