@@ -247,7 +247,20 @@ func topicsReady(meta *kafka.MetadataResponse, want int) bool {
 // DeleteTopics deletes topics and waits until they are gone. Missing topics are not an error.
 func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 15 * time.Second}
-	resp, err := client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+	var resp *kafka.DeleteTopicsResponse
+	var err error
+	// A broker busy with its controller work (deleting many topics at once, say) answers
+	// "Broker Not Available" or "Not Controller" for a moment: asked again until ctx ends.
+	for {
+		resp, err = client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+		if err == nil || !temporary(err) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("broker: deleting topics %v: %w", topics, err)
 	}
@@ -273,4 +286,12 @@ func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// temporary reports whether a Kafka error says to ask again: kafka-go's Temporary codes (Not
+// Controller, Request Timed Out …) and Broker Not Available, which a busy KRaft broker answers
+// to admin requests for a moment.
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.Is(err, kafka.BrokerNotAvailable) || errors.As(err, &t) && t.Temporary()
 }
