@@ -175,7 +175,8 @@ func (c *Conn) EnsureTopics(ctx context.Context, replication int, topics ...stri
 	for _, t := range topics {
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: c.cfg.Partitions, ReplicationFactor: replication})
 	}
-	resp, err := client.CreateTopics(ctx, req)
+	var resp *kafka.CreateTopicsResponse
+	err := askAgain(ctx, func() (err error) { resp, err = client.CreateTopics(ctx, req); return err })
 	if err != nil {
 		return fmt.Errorf("broker: creating topics %v on %v: %w", topics, c.cfg.Brokers, err)
 	}
@@ -248,19 +249,10 @@ func topicsReady(meta *kafka.MetadataResponse, want int) bool {
 func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 15 * time.Second}
 	var resp *kafka.DeleteTopicsResponse
-	var err error
-	// A broker busy with its controller work (deleting many topics at once, say) answers
-	// "Broker Not Available" or "Not Controller" for a moment: asked again until ctx ends.
-	for {
+	err := askAgain(ctx, func() (err error) {
 		resp, err = client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
-		if err == nil || !temporary(err) || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("broker: deleting topics %v: %w", topics, err)
 	}
@@ -284,6 +276,23 @@ func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 		case <-ctx.Done():
 			return fmt.Errorf("broker: topics %v not deleted: %w", topics, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// askAgain runs an admin request until it succeeds, fails for good, or ctx ends: a broker busy
+// with its controller work (deleting many topics at once, say) answers "Broker Not Available"
+// or "Not Controller" for a moment.
+func askAgain(ctx context.Context, request func() error) error {
+	for {
+		err := request()
+		if err == nil || !temporary(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
 }
