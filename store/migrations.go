@@ -316,6 +316,22 @@ var migrations = []migration{
 		) ENGINE = MergeTree
 		ORDER BY (revealed_at, report_id)`,
 	}},
+	{6, "runs of the scheduled jobs", []string{
+		// Every run of a scheduled job of `ecowatch run` that ended, by which instance and in
+		// which term of its lead: the record a new leader reads to catch up the ticks missed
+		// during a handover (schedule.Scheduler), and an operator to see who ran what.
+		`CREATE TABLE IF NOT EXISTS job_runs (
+			job {enum},
+			tick DateTime('Asia/Shanghai'),
+			instance String,
+			term UInt64,
+			catch_up UInt8,
+			started_at DateTime('Asia/Shanghai'),
+			finished_at DateTime('Asia/Shanghai'),
+			error String
+		) ENGINE = MergeTree
+		ORDER BY (job, tick, started_at)`,
+	}},
 }
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
