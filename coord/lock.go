@@ -70,17 +70,32 @@ func (c *Client) Acquire(ctx context.Context, name string, data []byte) (*Hold, 
 		}
 		type watch struct {
 			exists bool
+			owner  int64
 			ch     <-chan zk.Event
 		}
 		w, err := call(ctx, func() (watch, error) {
-			ok, _, ch, err := c.conn.ExistsW(dir + "/" + prev)
-			return watch{ok, ch}, err
+			ok, st, ch, err := c.conn.ExistsW(dir + "/" + prev)
+			if st == nil {
+				return watch{ok, 0, ch}, err
+			}
+			return watch{ok, st.EphemeralOwner, ch}, err
 		})
 		if err != nil {
 			h.Release()
 			return nil, fmt.Errorf("coord: watching lock %s: %w", dir, err)
 		}
 		if !w.exists {
+			continue
+		}
+		if w.owner == h.session {
+			// A node of an earlier hold of this same session, whose release did not reach
+			// ZooKeeper (it was away): it would block everyone behind it for as long as this
+			// session lives.
+			_, err := call(ctx, func() (struct{}, error) { return struct{}{}, c.conn.Delete(dir+"/"+prev, -1) })
+			if err != nil && !errors.Is(err, zk.ErrNoNode) {
+				h.Release()
+				return nil, fmt.Errorf("coord: removing an old node of this instance from lock %s: %w", dir, err)
+			}
 			continue
 		}
 		select {
