@@ -60,8 +60,9 @@ func (Alone) Lead(context.Context) (Term, error) { return Term{}, nil }
 // *store.Store implements it.
 type RunLog interface {
 	SaveJobRun(ctx context.Context, r store.JobRun) error
-	// LastJobTicks: per job, the latest scheduled time a run of it finished without error.
-	LastJobTicks(ctx context.Context) (map[string]time.Time, error)
+	// JobsDoneUntil: per job that has run, the time after which a scheduled time of it counts
+	// as missed (store.Store.JobsDoneUntil).
+	JobsDoneUntil(ctx context.Context) (map[string]time.Time, error)
 }
 
 // Scheduler runs jobs on their cron schedules in Asia/Shanghai while it leads: one run at a
@@ -182,14 +183,15 @@ func (s *Scheduler) loop(ctx context.Context, term Term, j job, from time.Time, 
 }
 
 // catchUp starts, for every job that has run before, its latest scheduled time after its last
-// recorded run and not after now, if there is one: the tick a dead leader missed or left
-// half done. Only the latest: each run is a whole cycle as of its time, so an earlier one would
-// only be overtaken. A job that never ran has missed nothing.
+// finished run and not after now, if there is one: the tick a dead leader missed or left half
+// done (a run that started and never finished counts as not run). Only the latest: each run is
+// a whole cycle as of its time, so an earlier one would only be overtaken. A job that never
+// started has missed nothing.
 func (s *Scheduler) catchUp(ctx context.Context, term Term, now time.Time, runs *sync.WaitGroup) {
 	if s.Runs == nil {
 		return
 	}
-	last, err := s.Runs.LastJobTicks(ctx)
+	last, err := s.Runs.JobsDoneUntil(ctx)
 	if err != nil {
 		s.log.Error("catch-up skipped: the record of job runs could not be read; the jobs follow their schedules", "err", err)
 		return
@@ -200,7 +202,7 @@ func (s *Scheduler) catchUp(ctx context.Context, term Term, now time.Time, runs 
 			continue
 		}
 		if tick := LatestTick(j.sched, done, now); !tick.IsZero() {
-			s.log.Info("catching up a missed run", "job", j.Name, "as_of", tick.Format(time.RFC3339), "last_run_as_of", done.In(calendar.Shanghai).Format(time.RFC3339))
+			s.log.Info("catching up a missed run", "job", j.Name, "as_of", tick.Format(time.RFC3339), "done_until", done.In(calendar.Shanghai).Format(time.RFC3339))
 			s.start(ctx, term, j, tick, true, runs)
 		}
 	}
@@ -229,15 +231,16 @@ func (s *Scheduler) start(ctx context.Context, term Term, j job, tick time.Time,
 	})
 }
 
-// run runs j as of tick and records the run.
+// run runs j as of tick, recording its start and its end.
 func (s *Scheduler) run(ctx context.Context, term Term, j job, tick time.Time, catchUp bool) {
 	tick = tick.In(calendar.Shanghai)
-	rec := store.JobRun{Job: j.Name, Tick: tick, Instance: s.Instance, Term: term.ID, CatchUp: catchUp, Started: time.Now()}
+	rec := store.JobRun{Job: j.Name, Tick: tick, Outcome: store.JobStarted, Instance: s.Instance, Term: term.ID, CatchUp: catchUp, Started: time.Now()}
 	s.log.Debug("job started", "job", j.Name, "as_of", tick.Format(time.RFC3339), "catch_up", catchUp)
+	s.record(ctx, rec)
 	err := j.Run(ctx, tick)
-	rec.Finished = time.Now()
+	rec.Finished, rec.Outcome = time.Now(), store.JobDone
 	if err != nil {
-		rec.Error = err.Error()
+		rec.Outcome, rec.Error = store.JobFailed, err.Error()
 		if ctx.Err() != nil {
 			s.log.Warn("job stopped: no longer leading or shutting down", "job", j.Name, "as_of", tick.Format(time.RFC3339), "err", err)
 		} else {
@@ -246,14 +249,19 @@ func (s *Scheduler) run(ctx context.Context, term Term, j job, tick time.Time, c
 	} else {
 		s.log.Info("job done", "job", j.Name, "as_of", tick.Format(time.RFC3339), "took", rec.Finished.Sub(rec.Started).Round(time.Millisecond))
 	}
+	s.record(ctx, rec)
+}
+
+// record writes a row of job_runs, even when the term has just ended: a run that finished
+// need not be caught up.
+func (s *Scheduler) record(ctx context.Context, rec store.JobRun) {
 	if s.Runs == nil {
 		return
 	}
-	// Recorded even when the term has just ended: a run that finished need not be caught up.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := s.Runs.SaveJobRun(rctx, rec); err != nil {
-		s.log.Error("recording a job run failed (a new leader may run this time again)", "job", j.Name, "as_of", tick.Format(time.RFC3339), "err", err)
+		s.log.Error("recording a job run failed (a new leader may run this time again)", "job", rec.Job, "as_of", rec.Tick.Format(time.RFC3339), "outcome", rec.Outcome, "err", err)
 	}
 }
 

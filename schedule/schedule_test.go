@@ -107,14 +107,21 @@ func TestDetectorJobsRunOneDetectorEachOnItsSchedule(t *testing.T) {
 
 // runLog is a RunLog in memory.
 type runLog struct {
-	mu   sync.Mutex
-	last map[string]time.Time
-	runs []store.JobRun
-	ran  chan store.JobRun
+	mu     sync.Mutex
+	last   map[string]time.Time
+	starts int
+	runs   []store.JobRun
+	ran    chan store.JobRun
 }
 
+// SaveJobRun keeps the ends of runs (their starts are only counted).
 func (l *runLog) SaveJobRun(_ context.Context, r store.JobRun) error {
 	l.mu.Lock()
+	if r.Outcome == store.JobStarted {
+		l.starts++
+		l.mu.Unlock()
+		return nil
+	}
 	l.runs = append(l.runs, r)
 	l.mu.Unlock()
 	if l.ran != nil {
@@ -123,7 +130,7 @@ func (l *runLog) SaveJobRun(_ context.Context, r store.JobRun) error {
 	return nil
 }
 
-func (l *runLog) LastJobTicks(context.Context) (map[string]time.Time, error) {
+func (l *runLog) JobsDoneUntil(context.Context) (map[string]time.Time, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return maps.Clone(l.last), nil
@@ -201,7 +208,7 @@ func TestTermStartsWithTheCatchUpOfMissedTicks(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if r.Job != "missed" || !r.Tick.Equal(lastNewYear) || !r.CatchUp || r.Instance != "host-1" || r.Error != "" {
+	if r.Job != "missed" || !r.Tick.Equal(lastNewYear) || !r.CatchUp || r.Instance != "host-1" || r.Outcome != store.JobDone || log.starts != 1 {
 		t.Fatalf("catch-up run %+v; want job missed as of %v, a catch-up by host-1", r, lastNewYear)
 	}
 	mu.Lock()
@@ -278,7 +285,7 @@ func TestJobsRunOnlyWhileLeading(t *testing.T) {
 		t.Fatalf("%d runs still going after the term was lost", n)
 	}
 	r := <-log.ran
-	if r.Term != 7 || r.Error == "" || !r.Tick.Equal(first) {
+	if r.Term != 7 || r.Outcome != store.JobFailed || r.Error == "" || !r.Tick.Equal(first) {
 		t.Fatalf("the interrupted run was recorded as %+v; want term 7, with its error, as of %v", r, first)
 	}
 	select {

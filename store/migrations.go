@@ -317,12 +317,15 @@ var migrations = []migration{
 		ORDER BY (revealed_at, report_id)`,
 	}},
 	{6, "runs of the scheduled jobs", []string{
-		// Every run of a scheduled job of `ecowatch run` that ended, by which instance and in
-		// which term of its lead: the record a new leader reads to catch up the ticks missed
-		// during a handover (schedule.Scheduler), and an operator to see who ran what.
+		// Every run of a scheduled job of `ecowatch run`, by which instance and in which term
+		// of its lead: a row when it starts (outcome started) and one when it ends (done or
+		// failed, with finished_at and the error). The record a new leader reads to catch up
+		// the ticks missed during a handover (schedule.Scheduler), and an operator to see who
+		// ran what.
 		`CREATE TABLE IF NOT EXISTS job_runs (
 			job {enum},
 			tick DateTime('Asia/Shanghai'),
+			outcome {enum},
 			instance String,
 			term UInt64,
 			catch_up UInt8,
