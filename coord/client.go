@@ -31,7 +31,8 @@ type Client struct {
 	root string
 	log  *slog.Logger
 
-	mu sync.Mutex
+	mu      sync.Mutex
+	closing bool
 	// watchers are closed when the session is interrupted (disconnected or expired): every
 	// lock held through it is then given up, since this instance can no longer know that it
 	// still holds it.
@@ -83,7 +84,12 @@ func Dial(ctx context.Context, cfg config.ZooKeeper, database string, log *slog.
 }
 
 // Close ends the session: the ephemeral nodes of the locks it holds disappear at once.
-func (c *Client) Close() { c.conn.Close() }
+func (c *Client) Close() {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	c.conn.Close()
+}
 
 // Root is the folder of this deployment's nodes.
 func (c *Client) Root() string { return c.root }
@@ -91,10 +97,10 @@ func (c *Client) Root() string { return c.root }
 // interrupted tells every current watcher that the session was interrupted.
 func (c *Client) interrupted(state zk.State) {
 	c.mu.Lock()
-	ws := c.watchers
+	ws, closing := c.watchers, c.closing
 	c.watchers = nil
 	c.mu.Unlock()
-	if len(ws) > 0 {
+	if len(ws) > 0 && !closing {
 		c.log.Warn("ZooKeeper session interrupted: the locks held through it are given up", "state", state.String())
 	}
 	for _, w := range ws {
