@@ -216,6 +216,21 @@ func TestFaultStaleLeaderWakesUpLate(t *testing.T) {
 	}
 	fmt.Println("fault: the old leader woke up (SIGCONT) after the new one finished its cycle")
 	a.waitLog(t, time.Minute, "no longer leading")
+	// The stale cycle did not finish: it was stopped or fenced (its error says which).
+	var outcome, reason string
+	deadline := time.Now().Add(time.Minute)
+	for outcome == "" || outcome == "started" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the old leader recorded no end of its stale overdue cycle as of %s", tick)
+		}
+		time.Sleep(500 * time.Millisecond)
+		d.conns[0].QueryRow(context.Background(), "SELECT argMax(outcome, started_at), argMax(error, started_at) FROM "+d.db+
+			".job_runs WHERE job = 'overdue' AND tick = ? AND instance = ? AND outcome != 'started'", tick, a.instance()).Scan(&outcome, &reason)
+	}
+	if outcome != "failed" {
+		t.Fatalf("the old leader finished its stale overdue cycle as of %s (%s): its writes were not fenced", tick, outcome)
+	}
+	fmt.Printf("fault: the old leader's stale cycle ended: %s\n", reason)
 	time.Sleep(70 * time.Second)
 	a.stop(t)
 	b.stop(t)
