@@ -118,6 +118,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if lead == nil {
 		lead = Alone{}
 	}
+	wait := time.Second
 	for {
 		if s.Leadership != nil {
 			s.log.Info("waiting to lead the scheduled jobs", "instance", s.Instance)
@@ -127,8 +128,18 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("schedule: waiting to lead: %w", err)
+			// The coordination service away (ZooKeeper restarting, a network cut): this
+			// instance goes on ingesting and tries again; another may lead meanwhile.
+			s.log.Warn("could not campaign to lead the scheduled jobs; trying again", "instance", s.Instance, "in", wait, "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 30*time.Second)
+			continue
 		}
+		wait = time.Second
 		s.log.Info("leading: the scheduled jobs run here", "instance", s.Instance, "term", term.ID, "jobs", len(s.jobs))
 		s.lead(ctx, term)
 		if term.Release != nil {

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"maps"
@@ -329,5 +330,44 @@ func TestJobsRunOnlyWhileLeading(t *testing.T) {
 	}
 	if catchUps != 1 {
 		t.Errorf("%d catch-up runs, want 1 (the second term's)", catchUps)
+	}
+}
+
+// failingOnce fails its first campaign (ZooKeeper away), then leads.
+type failingOnce struct{ calls atomic.Int32 }
+
+func (f *failingOnce) Lead(ctx context.Context) (Term, error) {
+	if f.calls.Add(1) == 1 {
+		return Term{}, errors.New("zk: could not connect to a server")
+	}
+	return Term{ID: 2}, nil
+}
+
+// The coordination service away does not stop the scheduler (nor, with it, `ecowatch run`
+// and its ingest): it tries again and leads once it can.
+func TestSchedulerCampaignsAgainAfterAnError(t *testing.T) {
+	ran := make(chan struct{}, 10)
+	s, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)), []Job{{Name: "a", Schedule: "* * * * * *", Run: func(context.Context, time.Time) error {
+		ran <- struct{}{}
+		return nil
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := &failingOnce{}
+	s.Leadership = lead
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	select {
+	case <-ran:
+	case err := <-done:
+		t.Fatalf("the scheduler stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("no job ran after the failed campaign")
+	}
+	cancel()
+	if err := <-done; err != nil || lead.calls.Load() != 2 {
+		t.Fatalf("Run returned %v after %d campaigns; want nil after 2", err, lead.calls.Load())
 	}
 }

@@ -382,11 +382,15 @@ func (r *receiver) URL() string { return r.srv.URL }
 
 // reconciliation is what a fault test ends with.
 type reconciliation struct {
-	// repeatsAllowed: a process that delivers was killed or paused, so deliveries
-	// (warnings.v1, webhooks) may repeat, byte for byte, with the same idempotency key — a
-	// delivery made and not yet acknowledged — and internal/output's temporary files of the
-	// notices it was writing stay behind. Notices never repeat.
+	// repeatsAllowed: a process that delivers was killed or paused, so warnings.v1 may carry a
+	// revision twice, byte for byte — published and not yet acknowledged — and
+	// internal/output's temporary files of the notices it was writing stay behind. Notices
+	// never repeat. A webhook may always be posted twice (a receiver slower than the 10 s
+	// timeout has it and is asked again), with the same delivery id and body: the receiver
+	// keeps it once; the reconciliation counts such repeats and fails on a differing body.
 	repeatsAllowed bool
+	// stop: the instances to stop once everything has arrived, before the checks.
+	stop []*proc
 }
 
 // reconcile waits until ingest and the outbox have caught up, then checks: every valid report
@@ -404,7 +408,10 @@ func (d *deployment) reconcile(name string, s stream, opt reconciliation) {
 		e := d.count(0, "SELECT count() FROM {db}.case_events_latest")
 		bad := d.count(0, "SELECT uniqExact(topic, message_key) FROM {db}.ingest_errors")
 		pending := d.count(0, `SELECT count() FROM {db}.warnings WHERE (warning_id, revision) NOT IN
-			(SELECT warning_id, revision FROM {db}.deliveries WHERE channel = 'kafka')`)
+			(SELECT warning_id, revision FROM {db}.deliveries WHERE channel = 'kafka')
+			OR (warning_id, revision) NOT IN (SELECT warning_id, revision FROM {db}.deliveries WHERE channel = 'notices')
+			OR has(recipient_codes, '`+webhookOrg+`') AND (warning_id, revision) NOT IN
+				(SELECT warning_id, revision FROM {db}.deliveries WHERE channel = 'webhook:`+webhookOrg+`')`)
 		if r >= uint64(tt.Reports) && e >= uint64(tt.CaseEvents) && bad >= uint64(len(malformedKeys(s))) && pending == 0 {
 			break
 		}
@@ -413,6 +420,11 @@ func (d *deployment) reconcile(name string, s stream, opt reconciliation) {
 				name, r, tt.Reports, e, tt.CaseEvents, bad, len(malformedKeys(s)), pending)
 		}
 		time.Sleep(time.Second)
+	}
+	// Then the instances stop (SIGTERM), so that nothing is written while the replicas are
+	// compared.
+	for _, p := range opt.stop {
+		p.stop(t)
 	}
 	syncReplicas(t, d.conns, d.db)
 
@@ -475,8 +487,8 @@ func (d *deployment) reconcile(name string, s stream, opt reconciliation) {
 	if !sameSet(toOrg, hooked) || badSignatures > 0 {
 		t.Errorf("%s: %d revisions addressed to %s, %d received by its webhook (%d badly signed)", name, len(toOrg), webhookOrg, len(hooked), badSignatures)
 	}
-	if !opt.repeatsAllowed && (topicRepeats > 0 || hookRepeats > 0) {
-		t.Errorf("%s: %d repeats on warnings.v1 and %d on the webhook; want each revision delivered once", name, topicRepeats, hookRepeats)
+	if !opt.repeatsAllowed && topicRepeats > 0 {
+		t.Errorf("%s: %d repeats on warnings.v1; want each revision published once", name, topicRepeats)
 	}
 
 	// Notices: once each, numbered uniquely, none missing.

@@ -49,14 +49,14 @@ func TestFaultReplicaKilledDuringIngest(t *testing.T) {
 	}
 	fmt.Printf("fault: ingest goes on through replica 2 (%d reports there, %d before the kill)\n", d.count(1, "SELECT count() FROM {db}.reports"), before)
 	time.Sleep(time.Until(deadline.Add(15 * time.Second))) // a minute down in all
+	restarted := time.Now()
 	startCluster(t)
-	back := time.Now()
-	catchUp := waitCaughtUp(t, d)
-	fmt.Printf("fault: replica 1 started again after a minute down; it caught up in %s\n", catchUp.Sub(back).Round(100*time.Millisecond))
+	answers := time.Now()
+	caughtUp := waitCaughtUp(t, d)
+	fmt.Printf("fault: replica 1 started again after a minute down: it answered after %s and had caught up %s after its start\n",
+		answers.Sub(restarted).Round(100*time.Millisecond), caughtUp.Sub(restarted).Round(100*time.Millisecond))
 	produced()
-	d.reconcile("replica-killed", s, reconciliation{})
-	a.stop(t)
-	b.stop(t)
+	d.reconcile("replica-killed", s, reconciliation{stop: []*proc{a, b}})
 }
 
 // waitCaughtUp waits until replica 1's replication queue is empty and it holds as many rows of
@@ -99,9 +99,7 @@ func TestFaultLeadingBrokerKilledUnderLoad(t *testing.T) {
 	startCluster(t)
 	fmt.Println("fault: the broker started again")
 	produced()
-	d.reconcile("broker-killed", s, reconciliation{})
-	a.stop(t)
-	b.stop(t)
+	d.reconcile("broker-killed", s, reconciliation{stop: []*proc{a, b}})
 }
 
 // leadingBroker is the cluster part (kafka1…3) that leads most partitions of the deployment's
@@ -156,8 +154,7 @@ func TestFaultLeaderKilledMidCycle(t *testing.T) {
 		t.Fatalf("the killed leader recorded the end of its overdue cycle as of %s: it was not killed in the middle of it", tick)
 	}
 	time.Sleep(70 * time.Second) // a full minute of the new leader's own schedule
-	b.stop(t)
-	d.reconcile("leader-killed", s, reconciliation{repeatsAllowed: true})
+	d.reconcile("leader-killed", s, reconciliation{repeatsAllowed: true, stop: []*proc{b}})
 }
 
 // midCycle waits for the overdue job of p to be in the middle of its first cycle with work:
@@ -232,9 +229,7 @@ func TestFaultStaleLeaderWakesUpLate(t *testing.T) {
 	}
 	fmt.Printf("fault: the old leader's stale cycle ended: %s\n", reason)
 	time.Sleep(70 * time.Second)
-	a.stop(t)
-	b.stop(t)
-	d.reconcile("stale-leader", s, reconciliation{repeatsAllowed: true})
+	d.reconcile("stale-leader", s, reconciliation{repeatsAllowed: true, stop: []*proc{a, b}})
 }
 
 // Two `ecowatch alerts run --at T` started at the same moment write the warnings, the
