@@ -21,7 +21,7 @@ import (
 
 // zkClient opens a coordination session on the cluster's ZooKeeper under a folder of its own
 // (database stands for clickhouse.database), removed when the test ends.
-func zkClient(t *testing.T, database string) *coord.Client {
+func zkClient(t testing.TB, database string) *coord.Client {
 	t.Helper()
 	cfg, err := config.Load("", os.LookupEnv)
 	if err != nil {
@@ -45,7 +45,7 @@ func zkClient(t *testing.T, database string) *coord.Client {
 }
 
 // deleteTree removes a ZooKeeper folder and everything under it.
-func deleteTree(t *testing.T, addrs []string, path string) {
+func deleteTree(t testing.TB, addrs []string, path string) {
 	conn, _, err := zk.Connect(addrs, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(zkQuiet{}))
 	if err != nil {
 		t.Logf("cleaning %s: %v", path, err)

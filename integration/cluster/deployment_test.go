@@ -39,7 +39,7 @@ import (
 // replicas each), output folder, ZooKeeper folder and a webhook receiver for one province
 // bureau, with every detector, the case-state stage and the outbox due every minute.
 type deployment struct {
-	t        *testing.T
+	t        testing.TB
 	cfg      *config.Config // the cluster's addresses
 	db       string
 	settings map[string]string
@@ -54,7 +54,7 @@ type deployment struct {
 // bureau, a recipient of the province's reminders and warnings.
 const webhookOrg = "440000"
 
-func newDeployment(t *testing.T, name string) *deployment {
+func newDeployment(t testing.TB, name string) *deployment {
 	t.Helper()
 	cfg, err := config.Load("", os.LookupEnv)
 	if err != nil {
@@ -175,7 +175,7 @@ func (p *proc) logs() string {
 
 // waitLog waits until the process's log has a line containing every one of parts, and returns
 // the line's time.
-func (p *proc) waitLog(t *testing.T, timeout time.Duration, parts ...string) time.Time {
+func (p *proc) waitLog(t testing.TB, timeout time.Duration, parts ...string) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -211,7 +211,7 @@ lines:
 }
 
 // kill9 kills the process with SIGKILL.
-func (p *proc) kill9(t *testing.T) {
+func (p *proc) kill9(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatalf("killing %s: %v", p.name, err)
@@ -221,7 +221,7 @@ func (p *proc) kill9(t *testing.T) {
 }
 
 // stop ends the process with SIGTERM, as a supervisor would, and waits for it.
-func (p *proc) stop(t *testing.T) {
+func (p *proc) stop(t testing.TB) {
 	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -236,7 +236,7 @@ func (p *proc) stop(t *testing.T) {
 }
 
 // leader waits until one of the processes leads and returns it.
-func leader(t *testing.T, timeout time.Duration, procs ...*proc) *proc {
+func leader(t testing.TB, timeout time.Duration, procs ...*proc) *proc {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -267,7 +267,7 @@ func (c *collect) Write(_ context.Context, msgs []simulate.Message) error {
 // simulated is the 40 days of Guangdong up to now at perYear reports a year: late cases for the
 // reminders, injected clusters and emergencies for the warnings, malformed messages for the
 // dead letters.
-func simulated(t *testing.T, perYear int, seed int64) stream {
+func simulated(t testing.TB, perYear int, seed int64) stream {
 	t.Helper()
 	to := time.Now().In(calendar.Shanghai).Truncate(time.Hour)
 	var c collect
@@ -361,7 +361,7 @@ type receiver struct {
 	bad int                 // deliveries with a wrong signature
 }
 
-func newReceiver(t *testing.T) *receiver {
+func newReceiver(t testing.TB) *receiver {
 	r := &receiver{got: map[string][][]byte{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
@@ -651,7 +651,7 @@ func noticeFiles(dir string) (html, temporary int) {
 }
 
 // fileDigests maps every notice file under dir to the SHA-256 of its bytes.
-func fileDigests(t *testing.T, dir string) map[string]string {
+func fileDigests(t testing.TB, dir string) map[string]string {
 	out := map[string]string{}
 	root := filepath.Join(dir, "notices")
 	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
@@ -672,7 +672,7 @@ func fileDigests(t *testing.T, dir string) map[string]string {
 
 // clusterPart is a process of `make cluster` (zookeeper, clickhouse1, clickhouse2, kafka1…3):
 // its pid, read from the pid file cluster.sh keeps.
-func clusterPart(t *testing.T, part string) int {
+func clusterPart(t testing.TB, part string) int {
 	t.Helper()
 	dir := os.Getenv("ECOWATCH_LOCAL")
 	if dir == "" {
@@ -690,7 +690,7 @@ func clusterPart(t *testing.T, part string) int {
 }
 
 // killPart kills a part of the cluster with SIGKILL.
-func killPart(t *testing.T, part string) {
+func killPart(t testing.TB, part string) {
 	t.Helper()
 	pid := clusterPart(t, part)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
@@ -702,7 +702,7 @@ func killPart(t *testing.T, part string) {
 }
 
 // startCluster starts whatever part of the cluster is not running (cluster.sh start).
-func startCluster(t *testing.T) {
+func startCluster(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(testenv.RepoRoot(), "deploy/local/cluster.sh"), "start")
 	if out, err := cmd.CombinedOutput(); err != nil {

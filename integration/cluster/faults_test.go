@@ -61,7 +61,7 @@ func TestFaultReplicaKilledDuringIngest(t *testing.T) {
 
 // waitCaughtUp waits until replica 1's replication queue is empty and it holds as many rows of
 // every replicated table as replica 2, and returns when that was first seen.
-func waitCaughtUp(t *testing.T, d *deployment) time.Time {
+func waitCaughtUp(t testing.TB, d *deployment) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
@@ -104,7 +104,7 @@ func TestFaultLeadingBrokerKilledUnderLoad(t *testing.T) {
 
 // leadingBroker is the cluster part (kafka1…3) that leads most partitions of the deployment's
 // reports topic.
-func leadingBroker(t *testing.T, d *deployment) string {
+func leadingBroker(t testing.TB, d *deployment) string {
 	t.Helper()
 	client := &kafka.Client{Addr: kafka.TCP(d.cfg.Kafka.Brokers...), Timeout: 10 * time.Second}
 	meta, err := client.Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{d.settings["kafka.topic.reports"]}})
@@ -121,7 +121,7 @@ func leadingBroker(t *testing.T, d *deployment) string {
 
 // ingested produces the stream and ingests it with `ecowatch ingest` before any `run` starts,
 // so that the first detection cycle of a run has the whole history to warn about.
-func ingested(t *testing.T, d *deployment, s stream) {
+func ingested(t testing.TB, d *deployment, s stream) {
 	t.Helper()
 	if err := d.produce(context.Background(), s, 0); err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestFaultLeaderKilledMidCycle(t *testing.T) {
 // midCycle waits for the overdue job of p to be in the middle of its first cycle with work:
 // its warning revisions are written and their notices not all acknowledged. It returns the
 // cycle's time.
-func midCycle(t *testing.T, d *deployment, p *proc) time.Time {
+func midCycle(t testing.TB, d *deployment, p *proc) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for d.count(0, "SELECT count() FROM {db}.warnings WHERE kind = 'overdue'") == 0 {
@@ -177,7 +177,7 @@ func midCycle(t *testing.T, d *deployment, p *proc) time.Time {
 }
 
 // finishedBy waits until p has recorded a finished run of job as of tick.
-func finishedBy(t *testing.T, d *deployment, job string, tick time.Time, p *proc) {
+func finishedBy(t testing.TB, d *deployment, job string, tick time.Time, p *proc) {
 	t.Helper()
 	q := fmt.Sprintf("SELECT count() FROM {db}.job_runs WHERE job = '%s' AND tick = toDateTime(%d) AND instance = '%s' AND outcome = 'done'", job, tick.Unix(), p.instance())
 	deadline := time.Now().Add(3 * time.Minute)
