@@ -26,7 +26,19 @@ type Config struct {
 	Ingest     Ingest
 	Privacy    Privacy
 	Alerts     Alerts
+	ZooKeeper  ZooKeeper
 	OutDir     string
+}
+
+// ZooKeeper is the coordination service several ecowatch instances share: the leader election
+// of `ecowatch run` and the serial numbers of notices (package coord). Empty Addr: one instance.
+type ZooKeeper struct {
+	Addr []string
+	// Root is the path under which ecowatch keeps its nodes, one folder per database.
+	Root string
+	// SessionTimeout is how long ZooKeeper keeps a silent instance's session: a dead leader is
+	// replaced after about this long.
+	SessionTimeout time.Duration
 }
 
 // Alerts holds the detector schedules and deliveries.
@@ -160,6 +172,21 @@ var settings = []setting{
 	schedule("disclosure", "0 7 * * *", "quarterly public disclosure: on the first working day of a quarter, the previous quarter's report under <out>/disclosure/<quarter>"),
 	{"alerts.webhooks-file", "", "File of webhook endpoints, one line per organisation: `org_code url secret` (empty: no webhooks).", false,
 		func(c *Config, v string) error { c.Alerts.WebhooksFile = v; return nil }},
+	{"zookeeper.addr", "", "ZooKeeper ensemble (the one the ClickHouse replicas use), comma-separated host:port: several `ecowatch run` instances elect there the one that runs the scheduled jobs, and notices get their serial numbers there. Required with clickhouse.cluster; empty: a single instance.", false,
+		func(c *Config, v string) error { c.ZooKeeper.Addr, _ = list(v); return nil }},
+	{"zookeeper.root", "/ecowatch", "ZooKeeper path under which ecowatch keeps its nodes (one folder per clickhouse.database).", false,
+		func(c *Config, v string) error {
+			c.ZooKeeper.Root = v
+			if !strings.HasPrefix(v, "/") || len(v) < 2 || strings.HasSuffix(v, "/") || strings.Contains(v, "//") {
+				return fmt.Errorf("%q is not accepted (accepted: an absolute ZooKeeper path such as /ecowatch, without a trailing /)", v)
+			}
+			return nil
+		}},
+	{"zookeeper.session-timeout", "10s", "How long ZooKeeper waits for a silent instance before ending its session: a leading `ecowatch run` that dies is replaced after about this long (Go duration, 4s–40s; the server bounds it by 2 and 20 ticks).", false,
+		func(c *Config, v string) (err error) {
+			c.ZooKeeper.SessionTimeout, err = durationIn(v, 4*time.Second, 40*time.Second)
+			return
+		}},
 	{"out.dir", "out", "Folder for notices, reports and dashboards.", false,
 		func(c *Config, v string) error { c.OutDir = v; return nonEmpty(v) }},
 }

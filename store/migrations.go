@@ -316,6 +316,25 @@ var migrations = []migration{
 		) ENGINE = MergeTree
 		ORDER BY (revealed_at, report_id)`,
 	}},
+	{6, "runs of the scheduled jobs", []string{
+		// Every run of a scheduled job of `ecowatch run`, by which instance and in which term
+		// of its lead: a row when it starts (outcome started) and one when it ends (done or
+		// failed, with finished_at and the error). The record a new leader reads to catch up
+		// the ticks missed during a handover (schedule.Scheduler), and an operator to see who
+		// ran what.
+		`CREATE TABLE IF NOT EXISTS job_runs (
+			job {enum},
+			tick DateTime('Asia/Shanghai'),
+			outcome {enum},
+			instance String,
+			term UInt64,
+			catch_up UInt8,
+			started_at DateTime('Asia/Shanghai'),
+			finished_at DateTime('Asia/Shanghai'),
+			error String
+		) ENGINE = MergeTree
+		ORDER BY (job, tick, started_at)`,
+	}},
 }
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
