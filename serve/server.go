@@ -283,6 +283,13 @@ func localNext(next string) string {
 // sameOrigin refuses a form posted from another site (SameSite=Strict already keeps the
 // session cookie off such a request; this also stops signing someone in from elsewhere).
 func sameOrigin(r *http.Request, https bool) bool {
+	switch r.Header.Get("Sec-Fetch-Site") { // sent by current browsers, and not settable by a page
+	case "same-origin", "none":
+		return true
+	case "":
+	default:
+		return false
+	}
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
 		return origin == "" // no Origin: an old browser or a tool; "null": a sandboxed or privacy-stripped source

@@ -30,7 +30,7 @@
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 
   if (!data.generation || (location.protocol !== "http:" && location.protocol !== "https:") || !window.fetch) { return; }
-  var every = 60 * 1000;
+  var every = data.check_every_ms || 60 * 1000;
   function check() {
     fetch("generation.json", { cache: "no-store", credentials: "same-origin", redirect: "manual" })
       .then(function (r) {
@@ -42,5 +42,5 @@
         setTimeout(check, every);
       }, function () { setTimeout(check, every); });
   }
-  setTimeout(check, data.check_every_ms || every);
+  setTimeout(check, every);
 })();

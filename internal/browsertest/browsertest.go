@@ -337,7 +337,17 @@ func drive(ctx context.Context, rec *recorder, label string, actions []chromedp.
 		deadline, _ := ctx.Deadline()
 		wait := chromedp.Poll[[]byte](opts.WaitFor, chromedp.WithPollingInterval(100*time.Millisecond),
 			chromedp.WithPollingTimeout(time.Until(deadline)))
-		if _, err := chromedp.Run(ctx, wait); err != nil {
+		for {
+			_, err := chromedp.Run(ctx, wait)
+			if err == nil {
+				break
+			}
+			// A navigation (a redirect, a reload) destroys the context the poll ran in: poll again
+			// in the new document.
+			if strings.Contains(err.Error(), "navigated or closed") && ctx.Err() == nil {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
 			return nil, fmt.Errorf("browsertest: %s: waiting for %s: %w (page errors: %v)", url, opts.WaitFor, err, rec.snapshot().ConsoleErrors)
 		}
 	}
@@ -505,6 +515,7 @@ func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.errors, r.requests, r.outside = nil, nil, nil
+	r.lastNet = time.Now() // a step's network is idle only after half a second of quiet
 }
 
 // idleSince reports whether no request is in flight and none started or ended for d.
