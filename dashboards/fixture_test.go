@@ -316,6 +316,6 @@ func (f *fixture) Access(_ context.Context, p store.Period) (AccessSummary, erro
 	f.accessAsked = p
 	f.mu.Unlock()
 	return AccessSummary{SignIns: 3, FailedSignIns: 6, SignOuts: 1, Opened: 12, Refused: 2,
-		Users: []AccessUser{{Login: "hb.zhang", Name: "湖北<省厅>张三", Jurisdiction: "420000", Opened: 9, Refused: 2, SignIns: 2, Last: fxAt.Add(-time.Hour)}},
+		Users:      []AccessUser{{Login: "hb.zhang", Name: "湖北<省厅>张三", Jurisdiction: "420000", Opened: 9, Refused: 2, SignIns: 2, Last: fxAt.Add(-time.Hour)}},
 		FailedFrom: []AccessAddress{{Addr: "192.0.2.7", Failed: 6, Logins: 1, Last: fxAt.Add(-2 * time.Hour)}}}, nil
 }

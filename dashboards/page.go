@@ -42,10 +42,10 @@ type page struct {
 	Scripts                []string // script files, relative to the page
 	// Data is the JSON the page's script reads (#ew-data): the generation and the charts'
 	// options.
-	Data   template.JS
-	Access *accessView // the ministry's page only
-	RecentDays, TrendDays  int
-	MapMissing             bool
+	Data                  template.JS
+	Access                *accessView // the ministry's page only
+	RecentDays, TrendDays int
+	MapMissing            bool
 }
 
 type crumb struct{ Name, Href string }

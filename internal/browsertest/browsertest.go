@@ -213,11 +213,11 @@ func defaults(opts Options) Options {
 
 // browserSession is one browser with one tab; its cookies last as long as it does.
 type browserSession struct {
-	tab         context.Context
-	rec         *recorder
-	output      *limitedWriter
-	stopAlloc   context.CancelFunc
-	stopTab     context.CancelFunc
+	tab       context.Context
+	rec       *recorder
+	output    *limitedWriter
+	stopAlloc context.CancelFunc
+	stopTab   context.CancelFunc
 }
 
 func start(ctx context.Context, browser string, opts Options) (*browserSession, error) {
