@@ -583,34 +583,35 @@ func (s *Server) site(w http.ResponseWriter, r *http.Request, https bool) {
 // refuseAnonymous answers a request without a valid identity: a page asks to sign in, the
 // rest is 401.
 func (s *Server) refuseAnonymous(w http.ResponseWriter, r *http.Request, t target, reason string) {
+	status, msg := http.StatusUnauthorized, "未登录或登录已过期，请重新登录。"
+	toSignIn := false
+	switch {
+	case strings.HasPrefix(reason, "sso_"):
+		status, msg = http.StatusForbidden, "统一身份认证信息无效或来源不可信，已拒绝访问。"
+	case wantsPage(r, t) && s.opts.Accounts != nil:
+		status, toSignIn = http.StatusSeeOther, true
+	case s.opts.Accounts == nil:
+		msg = "请通过单位统一身份认证入口访问。"
+	}
 	if t.event != "" || (!t.known && !strings.HasPrefix(r.URL.Path, "/assets/")) {
 		ev := t.event
 		if ev == "" {
 			ev = EventOther
-		}
-		status := http.StatusUnauthorized
-		if wantsPage(r, t) && s.opts.Accounts != nil {
-			status = http.StatusSeeOther
 		}
 		if !s.record(r, ev, access.User{}, status, false, reason) {
 			auditUnavailable(w)
 			return
 		}
 	}
-	switch {
-	case strings.HasPrefix(reason, "sso_"):
-		plain(w, http.StatusForbidden, "统一身份认证信息无效或来源不可信，已拒绝访问。")
-	case wantsPage(r, t) && s.opts.Accounts != nil:
-		q := url.Values{"next": {r.URL.RequestURI()}}
-		if reason == access.ReasonIdle || reason == access.ReasonExpired || reason == access.ReasonAccountChanged {
-			q.Set("m", "expired")
-		}
-		http.Redirect(w, r, SignInPath+"?"+q.Encode(), http.StatusSeeOther)
-	case s.opts.Accounts == nil:
-		plain(w, http.StatusUnauthorized, "请通过单位统一身份认证入口访问。")
-	default:
-		plain(w, http.StatusUnauthorized, "未登录或登录已过期，请重新登录。")
+	if !toSignIn {
+		plain(w, status, msg)
+		return
 	}
+	q := url.Values{"next": {r.URL.RequestURI()}}
+	if reason == access.ReasonIdle || reason == access.ReasonExpired || reason == access.ReasonAccountChanged {
+		q.Set("m", "expired")
+	}
+	http.Redirect(w, r, SignInPath+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, t target, u access.User, dir *os.Root) {
