@@ -183,7 +183,7 @@ func TestServeSignsInAuthorizesByJurisdictionAndAudits(t *testing.T) {
 		if i == 6 {
 			pw = hubeiPassword
 		}
-		res = b.Open(base+"/-/signin", browsertest.Options{Settle: 100 * time.Millisecond})
+		b.Open(base+"/-/signin", browsertest.Options{Settle: 100 * time.Millisecond})
 		res = b.Do(fmt.Sprintf("sign-in attempt %d", i), browsertest.Options{Settle: 100 * time.Millisecond,
 			Eval: map[string]string{"status": status, "text": "document.body.innerText"}},
 			chromedp.SendKeys("#login", "hb.zhang"), chromedp.SendKeys("#password", pw), chromedp.Click("button[type=submit]"))
