@@ -32,7 +32,13 @@ func setHeaders(h http.Header, https, public bool) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin") // no-referrer would make browsers send "Origin: null" on our own forms
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	if public {
+		// The public folder's pages run in an opaque origin (sandbox): their own scripts and
+		// maps are "cross-origin" to them.
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	} else {
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	}
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
 	if https {
 		h.Set("Strict-Transport-Security", "max-age=31536000")

@@ -132,7 +132,7 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	https := s.opts.Proxies.HTTPS(r)
-	setHeaders(w.Header(), https, strings.HasPrefix(r.URL.Path, PublicPrefix))
+	setHeaders(w.Header(), https, strings.HasPrefix(r.URL.Path, PublicPrefix) || r.URL.Path == "/favicon.ico")
 	p := r.URL.Path
 	switch {
 	case p == SignInPath:
