@@ -369,6 +369,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, https bool) {
 	case <-r.Context().Done():
 		return
 	}
+	if err := s.opts.Accounts.Check(); err != nil {
+		s.log.Error("the accounts file is invalid; the accounts read before stay in force", "err", err)
+	}
 	u, ok, reason := s.opts.Accounts.Authenticate(login, password)
 	<-s.checks
 	if !ok {
