@@ -344,7 +344,7 @@ func drive(ctx context.Context, rec *recorder, label string, actions []chromedp.
 			}
 			// A navigation (a redirect, a reload) destroys the context the poll ran in: poll again
 			// in the new document.
-			if strings.Contains(err.Error(), "navigated or closed") && ctx.Err() == nil {
+			if (strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context")) && ctx.Err() == nil {
 				time.Sleep(100 * time.Millisecond)
 				continue
 			}
