@@ -515,6 +515,8 @@ func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.errors, r.requests, r.outside = nil, nil, nil
+	// Requests of the document before may never report their end once it navigates away.
+	clear(r.inFlight)
 	r.lastNet = time.Now() // a step's network is idle only after half a second of quiet
 }
 
