@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ type Config struct {
 	Privacy    Privacy
 	Alerts     Alerts
 	ZooKeeper  ZooKeeper
+	Serve      Serve
 	OutDir     string
 }
 
@@ -39,6 +41,17 @@ type ZooKeeper struct {
 	// SessionTimeout is how long ZooKeeper keeps a silent instance's session: a dead leader is
 	// replaced after about this long.
 	SessionTimeout time.Duration
+}
+
+// Serve holds the settings of `ecowatch serve`: who may sign in and how, and TLS.
+type Serve struct {
+	AccountsFile            string
+	SessionIdle, SessionMax time.Duration
+	TLSCertFile, TLSKeyFile string
+	TrustedProxies          []string
+	SSOUserHeader           string
+	SSOJurisdictionHeader   string
+	SSONameHeader           string
 }
 
 // Alerts holds the detector schedules and deliveries.
@@ -187,6 +200,38 @@ var settings = []setting{
 			c.ZooKeeper.SessionTimeout, err = durationIn(v, 4*time.Second, 40*time.Second)
 			return
 		}},
+	{"serve.accounts-file", "", "Accounts of `ecowatch serve` (one line per person: login, bcrypt hash, jurisdiction, name, active|disabled; managed by `ecowatch user`). Empty: no password sign-in (then single sign-on is required).", false,
+		func(c *Config, v string) error { c.Serve.AccountsFile = v; return nil }},
+	{"serve.session-idle", "30m", "A signed-in session ends after this long without a request (Go duration, 1m–24h).", false,
+		func(c *Config, v string) (err error) {
+			c.Serve.SessionIdle, err = durationIn(v, time.Minute, 24*time.Hour)
+			return
+		}},
+	{"serve.session-max", "12h", "A signed-in session ends this long after sign-in, used or not (Go duration, 5m–720h).", false,
+		func(c *Config, v string) (err error) {
+			c.Serve.SessionMax, err = durationIn(v, 5*time.Minute, 720*time.Hour)
+			return
+		}},
+	{"serve.tls-cert-file", "", "PEM certificate chain of `ecowatch serve` (with serve.tls-key-file: serve HTTPS). Empty: plain HTTP, on loopback only unless --insecure-http-beyond-loopback.", false,
+		func(c *Config, v string) error { c.Serve.TLSCertFile = v; return nil }},
+	{"serve.tls-key-file", "", "PEM private key of serve.tls-cert-file.", false,
+		func(c *Config, v string) error { c.Serve.TLSKeyFile = v; return nil }},
+	{"serve.trusted-proxies", "", "Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto and single-sign-on headers are believed: IP addresses or CIDR ranges, comma-separated (empty: none).", false,
+		func(c *Config, v string) error {
+			c.Serve.TrustedProxies, _ = list(v)
+			for _, p := range c.Serve.TrustedProxies {
+				if err := addressOrCIDR(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	{"serve.sso-user-header", "", "Single sign-on: the request header in which a trusted proxy passes the login, e.g. X-Remote-User (empty: off). Needs serve.trusted-proxies.", false,
+		func(c *Config, v string) error { c.Serve.SSOUserHeader = v; return headerName(v) }},
+	{"serve.sso-jurisdiction-header", "X-Remote-Jurisdiction", "Single sign-on: the header with the person's jurisdiction (nation, a province or a prefecture-level city code).", false,
+		func(c *Config, v string) error { c.Serve.SSOJurisdictionHeader = v; return headerName(v) }},
+	{"serve.sso-name-header", "X-Remote-Name", "Single sign-on: the header with the display name (UTF-8 or percent-encoded; empty: the login).", false,
+		func(c *Config, v string) error { c.Serve.SSONameHeader = v; return headerName(v) }},
 	{"out.dir", "out", "Folder for notices, reports and dashboards.", false,
 		func(c *Config, v string) error { c.OutDir = v; return nonEmpty(v) }},
 }
@@ -351,6 +396,26 @@ func durationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not accepted (accepted: a Go duration such as 500ms or 2s, from %s to %s)", v, lo, hi)
 	}
 	return d, nil
+}
+
+func addressOrCIDR(v string) error {
+	if _, err := netip.ParsePrefix(v); err == nil {
+		return nil
+	}
+	if _, err := netip.ParseAddr(v); err == nil {
+		return nil
+	}
+	return fmt.Errorf("%q is not accepted (accepted: IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.5, 10.1.0.0/24)", v)
+}
+
+// headerName accepts an HTTP header name (token characters) or nothing.
+func headerName(v string) error {
+	for _, r := range v {
+		if !(r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return fmt.Errorf("%q is not accepted (accepted: a header name of letters, digits and -, e.g. X-Remote-User)", v)
+		}
+	}
+	return nil
 }
 
 func identifier(v string) error {

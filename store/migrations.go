@@ -335,6 +335,29 @@ var migrations = []migration{
 		) ENGINE = MergeTree
 		ORDER BY (job, tick, started_at)`,
 	}},
+	{7, "access audit of the served dashboards", []string{
+		// Every sign-in, failed sign-in, sign-out and page or data-file request of `ecowatch
+		// serve`: who, when, from where, what, allowed or not and why. Never a password or a
+		// session token. event_id is random per event: a retried insert replaces itself.
+		`CREATE TABLE IF NOT EXISTS access_audit (
+			event_id String,
+			at DateTime('Asia/Shanghai'),
+			event {enum},
+			login String,
+			user_name String,
+			jurisdiction {enum},
+			via {enum},
+			remote_addr String,
+			method {enum},
+			path String,
+			status UInt16,
+			allowed UInt8,
+			reason {enum},
+			user_agent String
+		) ENGINE = ReplacingMergeTree
+		PARTITION BY toYYYYMM(at)
+		ORDER BY (at, event_id)`,
+	}},
 }
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
