@@ -87,13 +87,17 @@ compat: services chdb build
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
 
-## lint: gofmt, go vet and staticcheck (pinned; fetched through the Go module proxy)
+## lint: gofmt, go vet and staticcheck (pinned; fetched through the Go module proxy), the fault
+## and cluster tests (build tags) included: they are compiled here even when not run
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags 'cluster faults' ./integration/...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags faults ./integration
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags cluster ./integration/cluster
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags 'cluster faults' ./integration/cluster
 
 ## faults: stop and start the real services under load, fill a disk, kill an instance; each
 ## test ends with a reconciliation (also: fuzz the decoders and the redaction for a while)
