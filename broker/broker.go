@@ -175,7 +175,8 @@ func (c *Conn) EnsureTopics(ctx context.Context, replication int, topics ...stri
 	for _, t := range topics {
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: c.cfg.Partitions, ReplicationFactor: replication})
 	}
-	resp, err := client.CreateTopics(ctx, req)
+	var resp *kafka.CreateTopicsResponse
+	err := askAgain(ctx, func() (err error) { resp, err = client.CreateTopics(ctx, req); return err })
 	if err != nil {
 		return fmt.Errorf("broker: creating topics %v on %v: %w", topics, c.cfg.Brokers, err)
 	}
@@ -247,7 +248,11 @@ func topicsReady(meta *kafka.MetadataResponse, want int) bool {
 // DeleteTopics deletes topics and waits until they are gone. Missing topics are not an error.
 func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 15 * time.Second}
-	resp, err := client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+	var resp *kafka.DeleteTopicsResponse
+	err := askAgain(ctx, func() (err error) {
+		resp, err = client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("broker: deleting topics %v: %w", topics, err)
 	}
@@ -273,4 +278,29 @@ func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// askAgain runs an admin request until it succeeds, fails for good, or ctx ends: a broker busy
+// with its controller work (deleting many topics at once, say) answers "Broker Not Available"
+// or "Not Controller" for a moment.
+func askAgain(ctx context.Context, request func() error) error {
+	for {
+		err := request()
+		if err == nil || !temporary(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// temporary reports whether a Kafka error says to ask again: kafka-go's Temporary codes (Not
+// Controller, Request Timed Out …) and Broker Not Available, which a busy KRaft broker answers
+// to admin requests for a moment.
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.Is(err, kafka.BrokerNotAvailable) || errors.As(err, &t) && t.Temporary()
 }

@@ -116,6 +116,21 @@ func TestFiguresAgainstFixture(t *testing.T) {
 	}
 
 	nation := readFigures(t, out, "index.json")
+	// The ministry's page shows the access audit of the day before the page's time; no other
+	// page does.
+	if a := nation.Access; a == nil || a.SignIns != 3 || a.FailedSignIns != 6 || a.Opened != 12 || a.Refused != 2 || strings.Join(a.Logins, ",") != "hb.zhang" {
+		t.Errorf("access figures of the national page: %+v", a)
+	}
+	if p := src.accessAsked; !p.To.Equal(fxAt) || !p.From.Equal(fxAt.Add(-24*time.Hour)) {
+		t.Errorf("access audit asked for %v, want the day before %v", p, fxAt)
+	}
+	if page := readFile(t, out, "index.html"); !strings.Contains(page, `id="p-access"`) || !strings.Contains(page, "湖北&lt;省厅&gt;张三") ||
+		!strings.Contains(page, "<td>湖北省</td>") || !strings.Contains(page, "192.0.2.7") {
+		t.Error("the national page has no access panel, or an unescaped name in it")
+	}
+	if readFigures(t, out, "440000.json").Access != nil || strings.Contains(readFile(t, out, "440000.html"), `id="p-access"`) {
+		t.Error("a province's page shows the access audit")
+	}
 	if got := strings.Join(nation.Pages, ","); got != "110000,420000,440000" {
 		t.Errorf("national page links to %s", got)
 	}
@@ -214,7 +229,7 @@ func TestLinksResolve(t *testing.T) {
 
 var (
 	attrRE  = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
-	linksRE = regexp.MustCompile(`var LINKS=(\{[^;]*\});`)
+	linksRE = regexp.MustCompile(`<a href="([^"]*)" data-map="([^"]*)">`)
 )
 
 // checkLinks walks every page of the site: every href and src, and every target of the map's
@@ -232,18 +247,12 @@ func checkLinks(t *testing.T, out string) {
 		for _, m := range attrRE.FindAllStringSubmatch(b, -1) {
 			targets = append(targets, m[1])
 		}
-		m := linksRE.FindStringSubmatch(b)
-		if m == nil {
-			t.Errorf("%s: no map link table", name)
-		} else {
-			links := map[string]string{}
-			if err := json.Unmarshal([]byte(m[1]), &links); err != nil {
-				t.Errorf("%s: map links: %v", name, err)
+		// The map's drill-down follows the table's links that name a region of the map.
+		for _, m := range linksRE.FindAllStringSubmatch(b, -1) {
+			if m[2] == "" {
+				t.Errorf("%s: link %s names no region of the map", name, m[1])
 			}
-			for _, h := range links {
-				targets = append(targets, h)
-				mapLinks++
-			}
+			mapLinks++
 		}
 		for _, h := range targets {
 			u, err := url.Parse(h)
@@ -258,6 +267,16 @@ func checkLinks(t *testing.T, out string) {
 			if fi, err := os.Stat(p); err != nil || fi.IsDir() {
 				t.Errorf("%s: link %q does not resolve to a file", name, h)
 			}
+		}
+		// Nothing inline a strict Content-Security-Policy would refuse: scripts come from files,
+		// the charts' options are data.
+		for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(b, -1) {
+			if !strings.Contains(tag, ` src="`) && tag != `<script type="application/json" id="ew-data">` {
+				t.Errorf("%s: inline script %s", name, tag)
+			}
+		}
+		if strings.Contains(b, "<style") || strings.Contains(b, " style=") || strings.Contains(b, " on") && regexp.MustCompile(` on[a-z]+=`).MatchString(b) {
+			t.Errorf("%s: an inline style or event handler", name)
 		}
 		if strings.Contains(b, "http://") || strings.Contains(b, "https://") {
 			t.Errorf("%s mentions an absolute URL", name)

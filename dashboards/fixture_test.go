@@ -33,6 +33,8 @@ type fixture struct {
 	lag       IngestLag
 	mu        sync.Mutex // the queries run concurrently
 	calls     map[string]int
+	// accessAsked is the period the access summary was asked for.
+	accessAsked store.Period
 }
 
 func sh(y int, m time.Month, d, h, min, s int) time.Time {
@@ -306,4 +308,14 @@ func newFixture() *fixture {
 	// The hostile-named target's report was only ingested after fxAt (a backfill).
 	f.reports[len(f.reports)-1].ingested = fxAt.Add(time.Hour)
 	return f
+}
+
+func (f *fixture) Access(_ context.Context, p store.Period) (AccessSummary, error) {
+	f.count("access")
+	f.mu.Lock()
+	f.accessAsked = p
+	f.mu.Unlock()
+	return AccessSummary{SignIns: 3, FailedSignIns: 6, SignOuts: 1, Opened: 12, Refused: 2,
+		Users:      []AccessUser{{Login: "hb.zhang", Name: "湖北<省厅>张三", Jurisdiction: "420000", Opened: 9, Refused: 2, SignIns: 2, Last: fxAt.Add(-time.Hour)}},
+		FailedFrom: []AccessAddress{{Addr: "192.0.2.7", Failed: 6, Logins: 1, Last: fxAt.Add(-2 * time.Hour)}}}, nil
 }

@@ -3,7 +3,8 @@ package dashboards
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"crypto/rand"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/internal/output"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
@@ -38,7 +40,10 @@ type Options struct {
 	Keep int
 	// Now is the clock of the "generated at" line; nil means time.Now.
 	Now func() time.Time
-	Log *slog.Logger
+	// CheckEvery is how often a page served over HTTP looks for a newer generation
+	// (GenerationFile) and reloads itself; 0 means a minute.
+	CheckEvery time.Duration
+	Log        *slog.Logger
 }
 
 // IndexFile is the root page of a site: the nation's page, or the scope's.
@@ -46,6 +51,35 @@ const IndexFile = "index.html"
 
 //go:embed page.tmpl
 var pageTemplate string
+
+//go:embed static
+var static embed.FS
+
+// The page's own stylesheet and script, written beside webassets' files.
+const (
+	StyleFile  = webassets.Dir + "/dashboard.css"
+	ScriptFile = webassets.Dir + "/dashboard.js"
+)
+
+func writeStatic(dir string) error {
+	for file, src := range map[string]string{StyleFile: "static/dashboard.css", ScriptFile: "static/dashboard.js"} {
+		b, err := static.ReadFile(src)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, file), b, 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("dashboards: writing %s: %w", file, err)
+		}
+	}
+	return nil
+}
+
+// newGenerationID is unique per generation: the time and 32 random bits.
+func newGenerationID(now time.Time) string {
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%d-%x", now.UnixNano(), b)
+}
 
 var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"jsOption": func(s string) template.JS { return template.JS(safeJSON(s)) },
@@ -96,7 +130,7 @@ func GenerateFrom(ctx context.Context, src Source, opts Options) (string, error)
 	started := time.Now()
 	p := newPeriods(at)
 
-	d, err := fetch(ctx, src, scope, p)
+	d, err := fetch(ctx, src, scope, p, scope.IsNation())
 	if err != nil {
 		return "", err
 	}
@@ -112,7 +146,12 @@ func GenerateFrom(ctx context.Context, src Source, opts Options) (string, error)
 	t.addWarnings(d.warnings)
 	t.addDeadlines(d.deadlines)
 
-	s := &site{tree: t, periods: p, generated: now(), pageFiles: map[string]string{}}
+	every := opts.CheckEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	s := &site{tree: t, periods: p, generated: now(), pageFiles: map[string]string{}, gen: newGenerationID(now()),
+		every: every, root: scope.Code, access: d.access}
 	s.lag, s.lagTone = lagText(d.lag)
 	pages := t.pages()
 	var mapCodes []string
@@ -131,7 +170,19 @@ func GenerateFrom(ctx context.Context, src Source, opts Options) (string, error)
 		if err := webassets.WriteTo(dir, mapCodes...); err != nil {
 			return fmt.Errorf("dashboards: writing the scripts and maps: %w", err)
 		}
-		return s.writeAll(ctx, dir, pages)
+		if err := writeStatic(dir); err != nil {
+			return err
+		}
+		if err := s.writeAll(ctx, dir, pages); err != nil {
+			return err
+		}
+		// Last: a page that sees the new generation's file reloads into the new pages.
+		g, err := json.MarshalIndent(Generation{ID: s.gen, Root: scope.String(), At: p.At.In(calendar.Shanghai).Format(time.RFC3339),
+			GeneratedAt: s.generated.In(calendar.Shanghai).Format(time.RFC3339)}, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, GenerationFile), append(g, '\n'), 0o644)
 	})
 	if err != nil {
 		return "", err
@@ -148,12 +199,20 @@ type data struct {
 	warnings  []OpenWarning
 	deadlines []DeadlineRow
 	lag       IngestLag
+	access    *AccessSummary // nil unless asked for
 }
 
 // fetch runs the queries concurrently; the first error cancels the others.
-func fetch(ctx context.Context, src Source, scope region.Scope, p periods) (*data, error) {
+func fetch(ctx context.Context, src Source, scope region.Scope, p periods, withAccess bool) (*data, error) {
 	var d data
 	g, ctx := errgroup.WithContext(ctx)
+	if withAccess {
+		g.Go(func() error {
+			a, err := src.Access(ctx, store.Period{From: p.At.Add(-AccessSpan), To: p.At})
+			d.access = &a
+			return err
+		})
+	}
 	g.Go(func() (err error) {
 		d.counts, err = src.Counts(ctx, CountQuery{Scope: scope, Spans: p.Spans, Trend: p.Trend, IngestedAfter: p.At})
 		return err
@@ -215,6 +274,9 @@ func (s *site) write(dir string, j *jur) error {
 		return fmt.Errorf("dashboards: %w", err)
 	}
 	f := j.figures(s.periods, s.pageOf)
+	if j.Code == s.root && s.access != nil {
+		f.Access = accessFigures(s.access)
+	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err

@@ -126,12 +126,16 @@ func sorted(s []string) []string {
 // chartOption is the option of a chart of a page, by its element id.
 func chartOption(t *testing.T, page, id string) map[string]json.RawMessage {
 	t.Helper()
-	m := regexp.MustCompile(`(?m)^\s*"?` + regexp.QuoteMeta(id) + `"?: (\{.*\}),\s*$`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`<script type="application/json" id="ew-data">(.*?)</script>`).FindStringSubmatch(page)
 	if m == nil {
-		t.Fatalf("no option for chart %s", id)
+		t.Fatalf("no page data for chart %s", id)
+	}
+	var data struct{ Charts map[string]json.RawMessage }
+	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
+		t.Fatalf("page data: %v", err)
 	}
 	var opt map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(m[1]), &opt); err != nil {
+	if err := json.Unmarshal(data.Charts[id], &opt); err != nil {
 		t.Fatalf("chart %s: %v", id, err)
 	}
 	return opt

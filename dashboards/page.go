@@ -40,9 +40,12 @@ type page struct {
 	LeagueSteps            string // the steps most deadlines of the league are of
 	Charts                 map[string]chart
 	Scripts                []string // script files, relative to the page
-	Init                   template.JS
-	RecentDays, TrendDays  int
-	MapMissing             bool
+	// Data is the JSON the page's script reads (#ew-data): the generation and the charts'
+	// options.
+	Data                  template.JS
+	Access                *accessView // the ministry's page only
+	RecentDays, TrendDays int
+	MapMissing            bool
 }
 
 type crumb struct{ Name, Href string }
@@ -62,6 +65,10 @@ type site struct {
 	lagTone   string
 	generated time.Time
 	pageFiles map[string]string // jurisdiction code → file name, for the pages generated
+	gen       string            // the generation's ID (GenerationFile)
+	every     time.Duration     // how often a served page checks for a new generation
+	root      string            // the root page's jurisdiction code ("" for the nation)
+	access    *AccessSummary    // the access audit of the last day, for the national root page
 }
 
 func (s *site) pageOf(code string) string { return s.pageFiles[code] }
@@ -129,7 +136,29 @@ func (s *site) build(j *jur) (*page, error) {
 	if err := s.charts(j, pg); err != nil {
 		return nil, err
 	}
-	return pg, nil
+	if j.Code == s.root && s.access != nil {
+		pg.Access = s.accessView(*s.access)
+	}
+	return pg, s.pageData(pg)
+}
+
+// pageData is the JSON of #ew-data: the generation, how often to check for a new one, and the
+// options of every chart.
+func (s *site) pageData(pg *page) error {
+	opts := map[string]json.RawMessage{}
+	for id, c := range pg.Charts {
+		opts[id] = json.RawMessage(c.Option)
+	}
+	b, err := json.Marshal(struct {
+		Generation string                     `json:"generation"`
+		CheckEvery int64                      `json:"check_every_ms"`
+		Charts     map[string]json.RawMessage `json:"charts"`
+	}{s.gen, s.every.Milliseconds(), opts})
+	if err != nil {
+		return fmt.Errorf("dashboards: the data of %s: %w", pg.Name, err)
+	}
+	pg.Data = template.JS(safeJSON(string(b)))
+	return nil
 }
 
 func (s *site) children(j *jur, pg *page) {
@@ -163,6 +192,14 @@ func (s *site) children(j *jur, pg *page) {
 	for u := range warnings {
 		units[u] = true
 	}
+	sh, hasMap := mapFor(j.Code)
+	if hasMap {
+		for code := range sh.Features { // every unit of the map with a page is in the table: its link is the map's drill-down
+			if s.pageOf(code) != "" {
+				units[code] = true
+			}
+		}
+	}
 	for u := range units {
 		if u == "" {
 			continue
@@ -178,6 +215,9 @@ func (s *site) children(j *jur, pg *page) {
 			OnTimeRate: percent(due[u][0], due[u][1]),
 		}
 		row.HasPage = row.Href != ""
+		if hasMap {
+			row.MapName = sh.Features[u]
+		}
 		pg.Children = append(pg.Children, row)
 	}
 	sort.Slice(pg.Children, func(a, b int) bool {
@@ -549,7 +589,6 @@ func (s *site) charts(j *jur, pg *page) error {
 	} else {
 		pg.Scripts = append(pg.Scripts, sh.File)
 		var data []opts.MapData
-		links := map[string]string{}
 		var top uint64
 		codes := make([]string, 0, len(sh.Features))
 		for code := range sh.Features {
@@ -564,9 +603,6 @@ func (s *site) charts(j *jur, pg *page) error {
 			}
 			top = max(top, n)
 			data = append(data, opts.MapData{Name: fname, Value: n})
-			if href := s.pageOf(code); href != "" {
-				links[fname] = href
-			}
 		}
 		m := charts.NewMap()
 		m.RegisterMapType(sh.Name)
@@ -584,14 +620,6 @@ func (s *site) charts(j *jur, pg *page) error {
 		if err := add("c_map", "100%", m); err != nil {
 			return err
 		}
-		lb, err := json.Marshal(links)
-		if err != nil {
-			return err
-		}
-		pg.Init = template.JS("var LINKS=" + safeJSON(string(lb)) + ";")
-	}
-	if pg.Init == "" {
-		pg.Init = "var LINKS={};"
 	}
 	return nil
 }

@@ -26,6 +26,9 @@ type Source interface {
 	Deadlines(ctx context.Context, q DeadlineQuery) ([]DeadlineRow, error)
 	// IngestLag measures the ingest lag at a time.
 	IngestLag(ctx context.Context, at time.Time) (IngestLag, error)
+	// Access summarises the access audit of the served dashboards over a period (asked for
+	// the national root page only).
+	Access(ctx context.Context, p store.Period) (AccessSummary, error)
 }
 
 var _ Source = (*ReadModel)(nil)
@@ -215,4 +218,42 @@ func (p periods) days() []time.Time {
 		out = append(out, d)
 	}
 	return out
+}
+
+// AccessSummary is the access audit of the served dashboards over the last day: shown on the
+// ministry's page (the national root page) only.
+type AccessSummary struct {
+	SignIns, FailedSignIns, SignOuts uint64
+	Opened, Refused                  uint64 // pages and data files opened; requests refused
+	Users                            []AccessUser
+	FailedFrom                       []AccessAddress
+}
+
+func (s *AccessSummary) add(event string, allowed bool, n uint64) {
+	switch {
+	case event == "sign_in":
+		s.SignIns += n
+	case event == "sign_in_failed":
+		s.FailedSignIns += n
+	case event == "sign_out":
+		s.SignOuts += n
+	case !allowed:
+		s.Refused += n
+	case event == "page" || event == "data":
+		s.Opened += n
+	}
+}
+
+// AccessUser is one person's use of the dashboards in the period.
+type AccessUser struct {
+	Login, Name, Jurisdiction string
+	Opened, Refused, SignIns  uint64
+	Last                      time.Time
+}
+
+// AccessAddress is an address failed sign-ins came from.
+type AccessAddress struct {
+	Addr           string
+	Failed, Logins uint64
+	Last           time.Time
 }

@@ -43,6 +43,9 @@ type Figures struct {
 	DueOnTime       uint64            `json:"due_last_90_days_on_time"`
 	DueLate         uint64            `json:"due_last_90_days_late"`
 
+	// Access is the access audit of the last day, on the national root page only.
+	Access *AccessFigures `json:"access_last_day,omitempty"`
+
 	TopTargets    []string `json:"top_targets"`
 	RepeatTargets []string `json:"repeat_targets"`
 	Pages         []string `json:"child_pages"`
@@ -186,6 +189,7 @@ type childRow struct {
 	Overdue                      uint64
 	OnTimeRate                   string
 	HasPage                      bool
+	MapName                      string // the unit's region on the map, whose click follows the link
 }
 
 // placeRow is one of the places with the most reports.

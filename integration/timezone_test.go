@@ -19,9 +19,10 @@ import (
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
-// generatedAt is the dashboards' "generated at" line: the wall-clock time of the run, the one
-// part of the output allowed to differ between two runs.
-var generatedAt = regexp.MustCompile(`生成于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}`)
+// generatedAt is what names a dashboards generation: the "generated at" line and, in each page's
+// data and in generation.json, the generation's id and time — the one part of the output
+// allowed to differ between two runs.
+var generatedAt = regexp.MustCompile(`生成于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}|"generation": ?"[0-9a-f-]+"|"generated_at": "[^"]*"`)
 
 // Business time is Asia/Shanghai whatever the server's time zone: the same stream, detected,
 // disclosed and put on dashboards through a server in Asia/Shanghai and one in UTC, gives the

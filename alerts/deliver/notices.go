@@ -82,6 +82,11 @@ type Notices struct {
 	Orgs    *org.Directory
 	Regions *region.Table
 	Dir     string
+	// Serials numbers the notices (serials.go); nil: the local allocator of one instance.
+	Serials SerialAllocator
+
+	localOnce sync.Once
+	local     *localSerials
 
 	mu      sync.Mutex
 	flushed map[string]bool // per set of kinds: a flush has succeeded since the last failure
@@ -155,9 +160,10 @@ func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([
 		groups[key] = append(groups[key], e)
 	}
 	sort.Strings(keys)
-	// The store is asked once what is already issued and which serial numbers are taken, and
-	// told once what this run issued: a first run over a national history issues thousands of
-	// notices, and a round trip (and a new table part) per notice took most of a minute.
+	// The store is asked once what is already issued, the allocator once per sequence for the
+	// serial numbers, and the store told once what this run issued: a first run over a
+	// national history issues thousands of notices, and a round trip (and a new table part)
+	// per notice took most of a minute.
 	noticeIDs := make([]string, len(keys))
 	for i, k := range keys {
 		noticeIDs[i] = noticeID(groups[k])
@@ -166,18 +172,18 @@ func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([
 	if err != nil {
 		return nil, err
 	}
-	counts, err := n.Store.NoticeCounts(ctx, at.In(calendar.Shanghai).Year())
-	if err != nil {
-		return nil, err
-	}
 	// A notice's number is the issuer's abbreviation, the character of the notice type
 	// (催, 督, 预) and a serial within the year: the serial runs per issuer and character,
 	// across the warning kinds that share one (repeat and procedure are both 督办建议).
-	serials := map[string]int{}
-	for key, c := range counts {
-		issuer, kind, _ := strings.Cut(key, "|")
-		_, char := noticeKind(kind)
-		serials[issuer+"|"+char] += c
+	var toNumber []serialRequest
+	for i, k := range keys {
+		if first := groups[k][0]; !existing[noticeIDs[i]] {
+			toNumber = append(toNumber, serialRequest{noticeIDs[i], n.issuer(first.w.Kind, first.recipient).Code, first.w.Kind})
+		}
+	}
+	serials, err := n.numbers(ctx, at.In(calendar.Shanghai).Year(), toNumber)
+	if err != nil {
+		return nil, err
 	}
 	// Every notice's files are written in one batch (one durability barrier per few hundred
 	// files, not one per file), in notice order: the notices whose files are all in place are
@@ -190,7 +196,7 @@ func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([
 		if existing[noticeIDs[i]] {
 			continue
 		}
-		rec, fs, err := n.render(groups[k], noticeIDs[i], serials, at)
+		rec, fs, err := n.render(groups[k], noticeIDs[i], serials[noticeIDs[i]], at)
 		if err != nil {
 			renderErr = err
 			break
@@ -234,9 +240,8 @@ func revisions(group []entry) (ids []string, revs []uint32) {
 	return ids, revs
 }
 
-// render makes the files of one notice and its record. serials holds the last serial number
-// used per "issuer|character" this year and is advanced.
-func (n *Notices) render(group []entry, noticeID string, serials map[string]int, at time.Time) (store.NoticeRecord, []output.File, error) {
+// render makes the files of one notice, numbered serial, and its record.
+func (n *Notices) render(group []entry, noticeID string, serial int, at time.Time) (store.NoticeRecord, []output.File, error) {
 	first := group[0]
 	recipient := first.recipient
 	ids, revs := revisions(group)
@@ -247,8 +252,6 @@ func (n *Notices) render(group []entry, noticeID string, serials map[string]int,
 	issuer := n.issuer(first.w.Kind, recipient)
 	kind, char := noticeKind(first.w.Kind)
 	day := at.In(calendar.Shanghai)
-	serials[issuer.Code+"|"+char]++
-	serial := serials[issuer.Code+"|"+char]
 	number := fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(issuer.Code), char, day.Year(), serial)
 	doc := &notice.Notice{
 		Kind: kind, Number: number, Issuer: issuer.Name, Recipient: recipient.OrgName,

@@ -26,6 +26,7 @@ import (
 type env struct {
 	configPath     string
 	log            *slog.Logger
+	stdin          *os.File
 	stdout, stderr io.Writer
 	cfg            *config.Config
 }

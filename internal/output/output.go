@@ -26,3 +26,30 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// UpdateFile rewrites the file at path atomically (as WriteFile does) with what change makes
+// of its current content, under an exclusive lock on .NAME.lock in the same folder, so that two
+// processes changing the file at once do not lose each other's change. change gets nil and
+// false when the file does not exist; an error from it leaves the file as it was. The file gets
+// perm (less the umask).
+func UpdateFile(path string, perm os.FileMode, change func(old []byte, exists bool) ([]byte, error)) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output: creating %s: %w", dir, err)
+	}
+	unlock, err := lock(filepath.Join(dir, "."+filepath.Base(path)+".lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old, err := os.ReadFile(path)
+	exists := err == nil
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("output: reading %s: %w", path, err)
+	}
+	data, err := change(old, exists)
+	if err != nil {
+		return err
+	}
+	return WriteFile(path, data, perm)
+}

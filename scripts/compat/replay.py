@@ -16,7 +16,8 @@ Then:
   - DDL statements run on the current engine (in a scratch database) and must succeed;
   - INSERT statements (the driver sends "INSERT INTO t (columns) FORMAT Native" and the rows
     apart) must name columns that the current schema has, with types the rows convert to:
-    they run as "INSERT INTO t (columns) SELECT columns FROM t LIMIT 0";
+    they run as "INSERT INTO t (columns) SELECT columns FROM t LIMIT 0"; a test's
+    "INSERT INTO t (columns) SELECT …" of its own fixture rows runs with its SELECT under LIMIT 0;
   - every SELECT runs on both engines over the same data; it must succeed on the current one
     and return the same rows (as a multiset). The only differences set aside are those in the
     reviewed list (formatting.tsv beside this file). Rows that come in another order are not a
@@ -162,6 +163,16 @@ def normalise(rows, entry):
 
 # ------------------------------------------------------------------ statements
 
+TEST_DATABASE = re.compile(r"\becowatch_test_\w+\.")
+
+
+def scratch(ddl):
+    """A DDL statement aimed at the scratch database: the integration tests name their own
+    database (ecowatch_test_…) where they alter a table in place, whereas the migrations create
+    tables unqualified in whatever database the connection uses."""
+    return TEST_DATABASE.sub("", ddl)
+
+
 def first_keyword(sql):
     m = re.match(r"\s*(\w+)", sql)
     return m.group(1).upper() if m else ""
@@ -199,6 +210,7 @@ def shape(sql):
 
 
 INSERT = re.compile(r"^\s*INSERT\s+INTO\s+([\w.`]+)\s*\(([^)]*)\)\s*(?:VALUES|FORMAT\s+\w+)?\s*$", re.IGNORECASE | re.DOTALL)
+INSERT_SELECT = re.compile(r"^\s*INSERT\s+INTO\s+([\w.`]+)\s*\(([^)]*)\)\s*(SELECT\b.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def lines(text):
@@ -253,7 +265,7 @@ def main():
     # 1. the statements
     server.raw("SYSTEM FLUSH LOGS", "system")
     logged = server.rows(f"""
-        SELECT query, toUInt32(max(event_time)) AS last FROM system.query_log
+        SELECT query, toUInt32(min(event_time)) AS first, toUInt32(max(event_time)) AS last FROM system.query_log
         WHERE event_time >= toDateTime({since}) AND type = 2 AND is_initial_query
             AND client_name LIKE 'clickhouse-go/%'
         GROUP BY query""")
@@ -278,6 +290,7 @@ def main():
         SELECT DISTINCT query FROM system.query_log
         WHERE event_time >= toDateTime({start}) AND event_time <= toDateTime({end}) AND type = 2 AND is_initial_query
             AND client_name LIKE 'clickhouse-go/%'""")} for name, start, end in phases}
+    first_seen = {r["query"]: r["first"] for r in logged}
     selects, inserts, ddl = [], [], []
     for q in statements:
         kw = first_keyword(q)
@@ -289,8 +302,10 @@ def main():
             ddl.append(q)
     selects.sort()
     inserts.sort()
-    # CREATE DATABASE before the tables, DROP last, each group in a stable order
-    ddl.sort(key=lambda q: (0 if re.match(r"\s*CREATE\s+DATABASE", q, re.I) else 2 if first_keyword(q) == "DROP" else 1, q))
+    # CREATE DATABASE before the tables, DROP last, each group in the order the server first saw
+    # its statements (a table is created before it is altered or renamed, and renamed back after)
+    ddl.sort(key=lambda q: (0 if re.match(r"\s*CREATE\s+DATABASE", q, re.I) else 2 if first_keyword(q) == "DROP" else 1,
+                            first_seen[q], q))
 
     # 2. freeze and copy the data
     if os.path.isdir(args.work):
@@ -318,7 +333,7 @@ def main():
         sess.query("USE compat_ddl")
         for q in ddl:
             try:
-                sess.query(q)
+                sess.query(scratch(q))
                 passed.add(q)
             except Exception as e:  # chdb raises its own exception types
                 failures.append(("DDL fails on the current engine", q, str(e).strip()))
@@ -343,12 +358,18 @@ def main():
         # 5. inserts: the column lists against the current schema
         for q in inserts:
             m = INSERT.match(q)
-            if not m:
-                failures.append(("INSERT not understood by the check", q, "expected INSERT INTO t (columns) FORMAT Native"))
+            if m:
+                table, cols = m.group(1), m.group(2)
+                probe = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table} LIMIT 0"
+            elif (m := INSERT_SELECT.match(q)):
+                # a test's own fixture rows: its SELECT must run and convert into the columns
+                probe = f"INSERT INTO {m.group(1)} ({m.group(2)}) SELECT * FROM ({m.group(3)}) LIMIT 0"
+            else:
+                failures.append(("INSERT not understood by the check", q,
+                                 "expected INSERT INTO t (columns) FORMAT Native, or INSERT INTO t (columns) SELECT …"))
                 continue
-            table, cols = m.group(1), m.group(2)
             try:
-                sess.query(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table} LIMIT 0")
+                sess.query(probe)
                 passed.add(q)
             except Exception as e:
                 failures.append(("INSERT does not fit the current schema", q, str(e).strip()))
