@@ -88,6 +88,9 @@ type ClickHouse struct {
 	// Cluster is the remote_servers cluster the schema is replicated across (ON CLUSTER DDL,
 	// Replicated… tables); empty for a single server.
 	Cluster string
+	// Compression of the native protocol stream: auto, lz4 or none (auto: none when every
+	// address is on this machine, lz4 otherwise).
+	Compression string
 }
 
 // Ingest tunes the consumer.
@@ -156,6 +159,8 @@ var settings = []setting{
 			}
 			return identifier(v)
 		}},
+	{"clickhouse.compression", "auto", "Compression of the data sent to ClickHouse: lz4, none, or auto (none when every clickhouse.addr is a loopback address, where it would cost CPU and save nothing; lz4 otherwise).", false,
+		func(c *Config, v string) error { c.ClickHouse.Compression = v; return oneOf(v, "auto", "lz4", "none") }},
 	{"ingest.batch-size", "5000", "Messages per ClickHouse insert batch (1–200000).", false,
 		func(c *Config, v string) (err error) { c.Ingest.BatchSize, err = intIn(v, 1, 200000); return }},
 	{"ingest.batch-wait", "1s", "Longest a message waits before its batch is written (Go duration, 10ms–1m).", false,

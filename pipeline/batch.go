@@ -1,9 +1,9 @@
 package pipeline
 
 import (
-	"encoding/json"
-	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -35,6 +35,34 @@ type Pipeline struct {
 	Keys    *privacy.Keyring
 	// Now stamps ingested_at. Default: time.Now.
 	Now func() time.Time
+
+	// places caches what a region code enriches a report with (code → place), filled as codes
+	// are first seen: the lookups walk the division tree and the basin lines.
+	places sync.Map
+}
+
+// place is what a report's region code adds to it.
+type place struct {
+	province, city, county, basin string
+}
+
+// placeOf enriches a region code: its province, prefecture and county codes, and its basin.
+func (p *Pipeline) placeOf(code string) place {
+	if v, ok := p.places.Load(code); ok {
+		return v.(place)
+	}
+	pl := place{province: code[:2] + "0000"}
+	if d, ok := p.Regions.Prefecture(code); ok {
+		pl.city = d.Code
+	}
+	if d, ok := p.Regions.Lookup(code); ok && d.Level == region.County {
+		pl.county = code
+	}
+	if units := p.Basins.UnitsOf(code); len(units) > 0 {
+		pl.basin = units[0].Basin
+	}
+	p.places.Store(code, pl)
+	return pl
 }
 
 // Records are the per-table record batches of one Batch. Release them after writing.
@@ -58,6 +86,7 @@ type Batch struct {
 	now                                  time.Time
 	reports, events, contacts, raw, errs *array.RecordBuilder
 	nReports, nEvents, nErrors           int
+	scratch                              []byte // reused for a reporter's JSON
 }
 
 // NewBatch starts an empty batch.
@@ -86,7 +115,7 @@ func (b *Batch) Counts() (reports, events, invalid int) { return b.nReports, b.n
 // AddReport adds a validated report.
 func (b *Batch) AddReport(src Source, r *contract.Report) {
 	b.nReports++
-	secrets := reporterSecrets(r.Reporter)
+	secrets := privacy.NewSecrets(reporterSecrets(r.Reporter)...)
 	f := b.reports.Fields()
 	i := 0
 	next := func() array.Builder { x := f[i]; i++; return x }
@@ -95,24 +124,12 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 	appendStr(next(), r.Kind)
 	appendStr(next(), r.Channel)
 	appendTime(next(), r.ReceivedAt.Time)
-	code := r.RegionCode
-	appendStr(next(), code)
-	appendStr(next(), code[:2]+"0000")
-	city := ""
-	if d, ok := b.p.Regions.Prefecture(code); ok {
-		city = d.Code
-	}
-	appendStr(next(), city)
-	county := ""
-	if d, ok := b.p.Regions.Lookup(code); ok && d.Level == region.County {
-		county = code
-	}
-	appendStr(next(), county)
-	basinID := ""
-	if units := b.p.Basins.UnitsOf(code); len(units) > 0 {
-		basinID = units[0].Basin
-	}
-	appendStr(next(), basinID)
+	pl := b.p.placeOf(r.RegionCode)
+	appendStr(next(), r.RegionCode)
+	appendStr(next(), pl.province)
+	appendStr(next(), pl.city)
+	appendStr(next(), pl.county)
+	appendStr(next(), pl.basin)
 	var lat, lon float64
 	hasLoc := uint8(0)
 	addr := ""
@@ -120,7 +137,7 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 		if l.Lat != nil {
 			lat, lon, hasLoc = *l.Lat, *l.Lon, 1
 		}
-		addr = privacy.Redact(clean(l.Address), secrets...)
+		addr = secrets.Redact(clean(l.Address))
 	}
 	next().(*array.Uint8Builder).Append(hasLoc)
 	next().(*array.Float64Builder).Append(lat)
@@ -129,16 +146,16 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 	appendStr(next(), r.Category)
 	appendList(next(), categories(r))
 	appendStr(next(), clean(r.Subcategory))
-	appendStr(next(), privacy.Redact(clean(r.Title), secrets...))
-	appendStr(next(), privacy.Redact(clean(r.Content), secrets...))
+	appendStr(next(), secrets.Redact(clean(r.Title)))
+	appendStr(next(), secrets.Redact(clean(r.Content)))
 	var t contract.Target
 	if r.Target != nil {
 		t = *r.Target
 	}
 	appendStr(next(), TargetKey(t.CreditCode, t.Name))
-	appendStr(next(), privacy.Redact(clean(t.Name), secrets...))
+	appendStr(next(), secrets.Redact(clean(t.Name)))
 	appendStr(next(), strings.ToUpper(strings.TrimSpace(t.CreditCode)))
-	appendStr(next(), privacy.Redact(clean(t.Address), secrets...))
+	appendStr(next(), secrets.Redact(clean(t.Address)))
 	appendStr(next(), clean(t.Industry))
 	appendStr(next(), b.p.Keys.Pseudonym(identityOf(r.Reporter)))
 	anon := uint8(0)
@@ -153,12 +170,12 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 	appendTime(next(), b.now)
 
 	if !r.Reporter.Empty() {
-		plain, _ := json.Marshal(r.Reporter) // a struct of strings cannot fail to marshal
+		b.scratch = r.Reporter.AppendJSON(b.scratch[:0]) // as encoding/json writes it
 		c := b.contacts.Fields()
 		appendStr(c[0], r.ReportID)
 		c[1].(*array.Uint32Builder).Append(r.Version)
 		appendStr(c[2], b.p.Keys.KeyID())
-		c[3].(*array.BinaryBuilder).Append(b.p.Keys.Seal(plain, []byte(r.ReportID)))
+		c[3].(*array.BinaryBuilder).Append(b.p.Keys.Seal(b.scratch, []byte(r.ReportID)))
 		appendTime(c[4], b.now)
 	}
 	b.addRaw(src, "stored")
@@ -217,7 +234,8 @@ func (b *Batch) addRaw(src Source, outcome string) {
 	f[2].(*array.Int64Builder).Append(src.Offset)
 	appendStr(f[3], safeKey(src.Key))
 	appendStr(f[4], b.p.Keys.KeyID())
-	f[5].(*array.BinaryBuilder).Append(b.p.Keys.Seal(src.Value, coordinates(src)))
+	b.scratch = appendCoordinates(b.scratch[:0], src)
+	f[5].(*array.BinaryBuilder).Append(b.p.Keys.Seal(src.Value, b.scratch))
 	f[6].(*array.Uint32Builder).Append(uint32(len(src.Value)))
 	appendTime(f[7], src.Time)
 	appendStr(f[8], outcome)
@@ -248,7 +266,17 @@ func OpenRaw(keys *privacy.Keyring, topic string, partition int, offset int64, s
 }
 
 func coordinates(src Source) []byte {
-	return fmt.Appendf(nil, "%s/%d/%d", src.Topic, src.Partition, src.Offset)
+	return appendCoordinates(nil, src)
+}
+
+// appendCoordinates appends "topic/partition/offset", the associated data a message's bytes
+// are sealed with.
+func appendCoordinates(dst []byte, src Source) []byte {
+	dst = append(dst, src.Topic...)
+	dst = append(dst, '/')
+	dst = strconv.AppendInt(dst, int64(src.Partition), 10)
+	dst = append(dst, '/')
+	return strconv.AppendInt(dst, src.Offset, 10)
 }
 
 // safeKey keeps a message key only if it is a plausible id; anything else (a producer that put
@@ -298,7 +326,7 @@ func categories(r *contract.Report) []string {
 // clean trims space and removes control characters other than newline and tab.
 func clean(s string) string {
 	s = strings.TrimSpace(s)
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) < 0 {
+	if !hasControl(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -307,6 +335,25 @@ func clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// hasControl reports whether s holds a control character (unicode.IsControl: U+0000–U+001F,
+// U+007F–U+009F) other than newline and tab, a byte at a time: the C1 controls are the only
+// ones beyond ASCII, encoded as 0xC2 0x80–0x9F.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20:
+			if c != '\n' && c != '\t' {
+				return true
+			}
+		case c == 0x7f:
+			return true
+		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f:
+			return true
+		}
+	}
+	return false
 }
 
 func reporterSecrets(r *contract.Reporter) []string {
@@ -350,6 +397,10 @@ func digits(s string) string {
 	return b.String()
 }
 
+// targetNameFold removes spaces from a target's name and folds full-width brackets (a
+// Replacer is safe for concurrent use).
+var targetNameFold = strings.NewReplacer(" ", "", "\u3000", "", "（", "(", "）", ")")
+
 // TargetKey identifies a reported party across reports: its unified social credit code when it
 // has a well-formed one, otherwise its name with spaces removed and full-width brackets folded.
 func TargetKey(creditCode, name string) string {
@@ -357,7 +408,7 @@ func TargetKey(creditCode, name string) string {
 	if len(cc) == 18 {
 		return "uscc:" + cc
 	}
-	n := strings.NewReplacer(" ", "", "\u3000", "", "（", "(", "）", ")").Replace(strings.TrimSpace(name))
+	n := targetNameFold.Replace(strings.TrimSpace(name))
 	if n == "" {
 		return ""
 	}

@@ -18,7 +18,7 @@ import (
 
 const testKey = "t:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
-func newPipeline(t *testing.T) *Pipeline {
+func newPipeline(t testing.TB) *Pipeline {
 	keys, err := privacy.ParseKey(testKey)
 	if err != nil {
 		t.Fatal(err)

@@ -60,7 +60,7 @@ func goColumn(col arrow.Array) (any, error) {
 	case *array.Binary:
 		out := make([]string, n)
 		for i := range out {
-			out[i] = string(a.Value(i))
+			out[i] = a.ValueString(i) // no copy: the driver copies when it appends
 		}
 		return out, nil
 	case *array.Uint8:

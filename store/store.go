@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -34,7 +35,9 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 		MaxOpenConns:    8,
 		MaxIdleConns:    4,
 		ConnMaxLifetime: time.Hour,
-		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+	}
+	if compressed(cfg) {
+		opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
 	}
 	if cfg.TLS {
 		opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -57,6 +60,19 @@ func Open(ctx context.Context, cfg config.ClickHouse) (*Store, error) {
 	}
 	s.replicas = replicas
 	return s, nil
+}
+
+// compressed reports whether the native protocol stream to ClickHouse is compressed (LZ4):
+// clickhouse.compression, where auto means compressed unless every address is on this
+// machine, where compressing costs CPU on both sides and saves nothing.
+func compressed(cfg config.ClickHouse) bool {
+	switch cfg.Compression {
+	case "lz4":
+		return true
+	case "none":
+		return false
+	}
+	return !loopbackOnly(cfg.Addr)
 }
 
 func open(ctx context.Context, cfg config.ClickHouse, opts *clickhouse.Options) (*Store, error) {
@@ -138,3 +154,21 @@ func (s *Store) DropDatabase(ctx context.Context) error {
 // Conn is the driver connection, for integration tests that check what the tables hold and
 // for ad-hoc tooling. Application code uses the Store's methods.
 func (s *Store) Conn() driver.Conn { return s.conn }
+
+// loopbackOnly reports whether every address names this machine (an IP loopback address or
+// "localhost").
+func loopbackOnly(addrs []string) bool {
+	for _, a := range addrs {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			host = a
+		}
+		if host == "localhost" {
+			continue
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	return len(addrs) > 0
+}
