@@ -35,6 +35,11 @@ type Signal struct {
 	// Score is log10(Threshold/PValue): how many decades beyond the threshold the signal lies
 	// (0 at the edge, 2 a hundred times stronger). Suitable for ranking and escalation.
 	Score float64
+	// Lags is set for a signal of a Path: the lag of each area, parallel to Areas, which are
+	// then in the path's order (upstream first, the front last, with lag 0). Each area's window
+	// is [WindowEnd − lag − W, WindowEnd − lag), W the window's length; WindowStart is the
+	// start of the earliest of them.
+	Lags []time.Duration
 }
 
 // Result is what one run found, with the figures of its false-alarm control.
@@ -128,6 +133,9 @@ type run struct {
 
 	windows []int // window lengths in hours
 	maxW    int
+	// maxShift is the longest lag of a path (hours): the history ends before the longest
+	// window and the longest lag, so that a path's shifted windows never feed its expectation.
+	maxShift int
 
 	days   int   // history days
 	h0     int64 // first history hour (a Shanghai midnight)
@@ -157,6 +165,10 @@ type run struct {
 	mu    []float64 // [g*(K+1)+k] expected in window k; k == K: the last hour
 	shape []float64 // [g] posterior shape of the area's level
 	ents  [][]entry // [g] non-zero six-hour blocks of the history
+
+	// paths only: the expectation of any window is Σ_b wts[g][b] × exposure by block
+	wts     []float64            // [g*numBlocks+b]
+	lagExpo map[[2]int][]float64 // (lag hours, window) → [cat*numBlocks+block] exposure
 }
 
 // entry is one non-zero six-hour block of a series' history.
@@ -201,8 +213,13 @@ func (d *Detector) newRun(series []Series, now time.Time) *run {
 		r.windows = append(r.windows, h)
 		r.maxW = max(r.maxW, h)
 	}
+	for _, p := range r.cfg.Paths {
+		for _, st := range p.Stops {
+			r.maxShift = max(r.maxShift, int(st.Lag/time.Hour))
+		}
+	}
 	// history: whole Shanghai days ending at or before the guard
-	guardEnd := r.nowH - int64(r.maxW)
+	guardEnd := r.nowH - int64(r.maxW) - int64(r.maxShift)
 	dayEnd := floorDiv(guardEnd+shanghaiOffset, 24)*24 - shanghaiOffset
 	r.days = 7 * r.cfg.HistoryWeeks
 	r.h0 = dayEnd - int64(24*r.days)
@@ -506,6 +523,9 @@ func (r *run) areaModel() {
 	nc, K := len(r.cats), len(r.windows)
 	na := len(r.areas)
 	r.mu = make([]float64, len(r.grid)*(K+1))
+	if len(r.cfg.Paths) > 0 {
+		r.wts = make([]float64, len(r.grid)*numBlocks)
+	}
 	r.shape = make([]float64, len(r.grid))
 	grand := 0.0
 	for _, t := range r.catTot {
@@ -657,11 +677,63 @@ func (r *run) windowMeans(g, c int, theta float64, scale []float64) {
 		}
 		r.mu[g*(K+1)+k] = theta * m * norm
 	}
+	if r.wts != nil {
+		for b := range factor {
+			r.wts[g*numBlocks+b] = theta * norm * factor[b]
+		}
+	}
 }
 
-// zone is a set of areas tested together: an area alone or with its neighbours.
+// prepareLags computes the exposure of every shifted window the path zones read. It runs
+// before the tests, which then only read it.
+func (r *run) prepareLags(zones []zone) {
+	nc := len(r.cats)
+	r.lagExpo = map[[2]int][]float64{}
+	for _, z := range zones {
+		for _, lag := range z.lags {
+			if lag == 0 {
+				continue
+			}
+			for k, wl := range r.windows {
+				key := [2]int{lag, k}
+				if _, ok := r.lagExpo[key]; ok {
+					continue
+				}
+				e := make([]float64, nc*numBlocks)
+				for back := 1; back <= wl; back++ {
+					cell, block := r.cellOf(r.nowH - int64(lag) - int64(back))
+					for c := 0; c < nc; c++ {
+						e[c*numBlocks+block] += r.rate[c][cell] * r.trend[c]
+					}
+				}
+				r.lagExpo[key] = e
+			}
+		}
+	}
+}
+
+// lagged returns the observed and expected counts of grid cell g in window k shifted back by
+// lag hours: the wl whole hours ending lag hours before the hour of the run.
+func (r *run) lagged(g, c, lag, k int) (obs, mu float64) {
+	wl := r.windows[k]
+	if s := r.grid[g]; s != nil {
+		base := hourOf(s.Start)
+		end := r.nowH - int64(lag)
+		for h := max(end-int64(wl), base); h < min(end, base+int64(len(s.Counts))); h++ {
+			obs += float64(s.Counts[h-base])
+		}
+	}
+	e := r.lagExpo[[2]int{lag, k}]
+	for b := 0; b < numBlocks; b++ {
+		mu += r.wts[g*numBlocks+b] * e[c*numBlocks+b]
+	}
+	return obs, mu
+}
+
+// zone is a set of areas tested together: an area alone or with its neighbours, or a path.
 type zone struct {
-	areas []int // indexes into run.areas, centre first
+	areas []int // indexes into run.areas, centre first (a path: upstream first)
+	lags  []int // a path's lags in hours, parallel to areas; nil for other zones
 }
 
 // zones returns the zones of the run, the circles of Kulldorff's scan over the areas'
@@ -672,6 +744,7 @@ func (r *run) zones() []zone {
 	for a := range r.areas {
 		out = append(out, zone{areas: []int{a}})
 	}
+	out = append(out, r.pathZones()...)
 	if r.cfg.MaxNeighbours < 0 {
 		return out
 	}
@@ -701,6 +774,32 @@ func (r *run) zones() []zone {
 			seen[string(buf)] = true
 			out = append(out, zone{areas: append([]int(nil), members...)})
 		}
+	}
+	return out
+}
+
+// pathZones returns the zones of the configured paths: the stops whose area the run has, when
+// at least two remain, duplicates removed.
+func (r *run) pathZones() []zone {
+	var out []zone
+	seen := map[string]bool{}
+	for _, p := range r.cfg.Paths {
+		var z zone
+		key := make([]byte, 0, 8*len(p.Stops))
+		for _, st := range p.Stops {
+			i, ok := r.areaIdx[st.Area]
+			if !ok {
+				continue
+			}
+			lag := int(st.Lag / time.Hour)
+			z.areas, z.lags = append(z.areas, i), append(z.lags, lag)
+			key = append(key, byte(i), byte(i>>8), byte(i>>16), byte(i>>24), byte(lag), byte(lag>>8), byte(lag>>16), byte(lag>>24))
+		}
+		if len(z.areas) < 2 || seen[string(key)] {
+			continue
+		}
+		seen[string(key)] = true
+		out = append(out, z)
 	}
 	return out
 }
@@ -752,6 +851,9 @@ func (g group) upper() (mu, inv float64) {
 func (r *run) test() Result {
 	nc, K := len(r.cats), len(r.windows)
 	zones := r.zones()
+	if r.wts != nil {
+		r.prepareLags(zones)
+	}
 	alpha := r.cfg.AlphaFor(len(r.areas))
 	workers := runtime.GOMAXPROCS(0)
 	cands := make([][]candidate, workers)
@@ -770,10 +872,15 @@ func (r *run) test() Result {
 				for c := 0; c < nc; c++ {
 					for k := 0; k < K; k++ {
 						obs, mu, v := 0.0, 0.0, 0.0
-						for _, a := range z.areas {
+						for i, a := range z.areas {
 							g := a*nc + c
-							obs += r.obs[g*K+k]
-							m := r.mu[g*(K+1)+k]
+							var o, m float64
+							if z.lags == nil || z.lags[i] == 0 {
+								o, m = r.obs[g*K+k], r.mu[g*(K+1)+k]
+							} else {
+								o, m = r.lagged(g, c, z.lags[i], k)
+							}
+							obs += o
 							mu += m
 							v += m * m / r.shape[g]
 						}
@@ -849,11 +956,19 @@ func (r *run) test() Result {
 			for i, a := range z.areas {
 				areas[i] = r.areas[a]
 			}
-			start := timeOf(r.nowH - int64(r.windows[cd.window]))
+			back := r.windows[cd.window]
+			var lags []time.Duration
+			if z.lags != nil {
+				lags = make([]time.Duration, len(z.lags))
+				for i, l := range z.lags {
+					lags[i] = time.Duration(l) * time.Hour
+					back = max(back, l+r.windows[cd.window])
+				}
+			}
 			sigs = append(sigs, Signal{
-				Areas: areas, Category: r.cats[cd.cat], WindowStart: start, WindowEnd: r.now,
+				Areas: areas, Category: r.cats[cd.cat], WindowStart: timeOf(r.nowH - int64(back)), WindowEnd: r.now,
 				Observed: cd.obs, Expected: cd.mu, Statistic: llr(cd.obs, cd.mu),
-				PValue: cd.p, Threshold: threshold, Score: math.Log10(threshold / math.Max(cd.p, 1e-300)),
+				PValue: cd.p, Threshold: threshold, Score: math.Log10(threshold / math.Max(cd.p, 1e-300)), Lags: lags,
 			})
 		}
 	}
