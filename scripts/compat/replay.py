@@ -289,8 +289,9 @@ def main():
             ddl.append(q)
     selects.sort()
     inserts.sort()
-    # CREATE DATABASE before the tables, DROP last, each group in a stable order
-    ddl.sort(key=lambda q: (0 if re.match(r"\s*CREATE\s+DATABASE", q, re.I) else 2 if first_keyword(q) == "DROP" else 1, q))
+    # CREATE DATABASE before the tables, ALTER after them, DROP last, each group in a stable order
+    ddl.sort(key=lambda q: (0 if re.match(r"\s*CREATE\s+DATABASE", q, re.I) else 3 if first_keyword(q) == "DROP"
+                            else 2 if first_keyword(q) == "ALTER" else 1, q))
 
     # 2. freeze and copy the data
     if os.path.isdir(args.work):
