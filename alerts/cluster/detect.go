@@ -40,11 +40,17 @@ type Signal struct {
 	// is [WindowEnd − lag − W, WindowEnd − lag), W the window's length; WindowStart is the
 	// start of the earliest of them.
 	Lags []time.Duration
+	// Counts and Means are set with Lags: each area's distinct reporters in its window and
+	// the number expected there.
+	Counts, Means []float64
 }
 
 // Result is what one run found, with the figures of its false-alarm control.
 type Result struct {
 	Signals []Signal
+	// All is every test beyond the threshold, strongest first, before the overlapping ones
+	// were merged into Signals (a caller that wants every place a signal touches).
+	All []Signal
 	// Areas is the number of areas under surveillance in the run, Tests the number of
 	// (zone × window × category) tests.
 	Areas, Tests int
@@ -958,23 +964,32 @@ func (r *run) test() Result {
 			}
 			back := r.windows[cd.window]
 			var lags []time.Duration
+			var counts, means []float64
 			if z.lags != nil {
 				lags = make([]time.Duration, len(z.lags))
+				counts, means = make([]float64, len(z.lags)), make([]float64, len(z.lags))
 				for i, l := range z.lags {
 					lags[i] = time.Duration(l) * time.Hour
 					back = max(back, l+r.windows[cd.window])
+					g := z.areas[i]*nc + cd.cat
+					if l == 0 {
+						counts[i], means[i] = r.obs[g*K+cd.window], r.mu[g*(K+1)+cd.window]
+					} else {
+						counts[i], means[i] = r.lagged(g, cd.cat, l, cd.window)
+					}
 				}
 			}
 			sigs = append(sigs, Signal{
 				Areas: areas, Category: r.cats[cd.cat], WindowStart: timeOf(r.nowH - int64(back)), WindowEnd: r.now,
 				Observed: cd.obs, Expected: cd.mu, Statistic: llr(cd.obs, cd.mu),
-				PValue: cd.p, Threshold: threshold, Score: math.Log10(threshold / math.Max(cd.p, 1e-300)), Lags: lags,
+				PValue: cd.p, Threshold: threshold, Score: math.Log10(threshold / math.Max(cd.p, 1e-300)), Lags: lags, Counts: counts, Means: means,
 			})
 		}
 	}
 	tests := len(zones) * nc * K
+	merged := mergeSignals(sigs) // sorts sigs, strongest first
 	return Result{
-		Signals: mergeSignals(sigs), Areas: len(r.areas), Tests: tests, Alpha: alpha, Threshold: threshold,
+		Signals: merged, All: sigs, Areas: len(r.areas), Tests: tests, Alpha: alpha, Threshold: threshold,
 		DesignedRate: alpha * 168 * 1000 / float64(len(r.areas)),
 	}
 }
