@@ -266,3 +266,55 @@ func (s *Store) WarningRevision(ctx context.Context, id string, revision uint32)
 	}
 	return rows[0], true, nil
 }
+
+// WarningRevisions returns every revision of the given warnings, by warning and revision.
+func (s *Store) WarningRevisions(ctx context.Context, ids []string) ([]WarningRow, error) {
+	var out []WarningRow
+	// In chunks: the ids travel in the query text, which the server limits (256 KiB).
+	for chunk := range slices.Chunk(ids, 2000) {
+		rows, err := s.queryWarnings(ctx, `SELECT `+warningColumns+` FROM warnings WHERE has(?, warning_id)
+			ORDER BY warning_id, revision`, chunk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	// a revision written twice (a retried insert before the table merged) is one revision
+	return slices.CompactFunc(out, func(a, b WarningRow) bool { return a.WarningID == b.WarningID && a.Revision == b.Revision }), nil
+}
+
+// NoticesAbout returns the notices recorded about any of the given warnings, and every digest
+// (kind digest) recorded since a time, by notice id, each once.
+func (s *Store) NoticesAbout(ctx context.Context, ids []string, digestsSince time.Time) ([]NoticeRecord, error) {
+	seen := map[string]bool{}
+	var out []NoticeRecord
+	read := func(q string, args ...any) error {
+		rows, err := s.conn.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: notices: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n NoticeRecord
+			if err := rows.Scan(&n.NoticeID, &n.Kind, &n.Number, &n.IssuerCode, &n.RecipientCode, &n.RecipientName,
+				&n.WarningIDs, &n.Revisions, &n.Path, &n.IssuedAt); err != nil {
+				return fmt.Errorf("store: notices: %w", err)
+			}
+			if !seen[n.NoticeID] {
+				seen[n.NoticeID] = true
+				out = append(out, n)
+			}
+		}
+		return rows.Err()
+	}
+	const cols = `SELECT notice_id, kind, number, issuer_code, recipient_code, recipient_name, warning_ids, revisions, path, issued_at FROM notices`
+	for chunk := range slices.Chunk(ids, 2000) {
+		if err := read(cols+` WHERE hasAny(warning_ids, ?) ORDER BY notice_id`, chunk); err != nil {
+			return nil, err
+		}
+	}
+	if err := read(cols+` WHERE kind = 'digest' AND issued_at >= ? ORDER BY notice_id`, digestsSince); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/alerts/cluster"
+	"github.com/ecowatch/ecowatch/alerts/notice"
 	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
@@ -325,7 +326,7 @@ func (w *Watershed) Findings(sigs []cluster.Signal, points []store.ReportPoint, 
 					recipients = append(recipients, contract.Recipient{OrgCode: o.Code, OrgName: o.Name, Role: o.Role, Copy: o.Role == org.RoleGovernment, Downstream: ds})
 				}
 			}
-			name := fmt.Sprintf("%s（%s，约 %.0f 公里，预计%s）", d.place(r.Code), r.River, r.CumulativeKm, ArrivalText(seen.Add(r.Earliest), seen.Add(r.Latest)))
+			name := fmt.Sprintf("%s（%s，约 %.0f 公里，预计%s）", d.place(r.Code), r.River, r.CumulativeKm, notice.ArrivalText(seen.Add(r.Earliest), seen.Add(r.Latest)))
 			if r.DrinkingWater != "" {
 				name = strings.TrimSuffix(name, "）") + "；饮用水水源：" + r.DrinkingWater + "）"
 			}
@@ -430,19 +431,6 @@ func (w *Watershed) seenAt(points []store.ReportPoint, unit string, from, to tim
 		}
 	}
 	return to
-}
-
-// ArrivalText says when water is expected somewhere: "7月3日至5日", "7月30日至8月2日", or "7月3日"
-// within one day.
-func ArrivalText(from, to time.Time) string {
-	a, b := from.In(calendar.Shanghai), to.In(calendar.Shanghai)
-	switch {
-	case a.Year() == b.Year() && a.YearDay() == b.YearDay():
-		return a.Format("1月2日")
-	case a.Year() == b.Year() && a.Month() == b.Month():
-		return a.Format("1月2日") + "至" + b.Format("2日")
-	}
-	return a.Format("1月2日") + "至" + b.Format("1月2日")
 }
 
 func downstreamSentence(n int, reach time.Duration, seen time.Time) string {

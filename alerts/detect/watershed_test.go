@@ -152,21 +152,3 @@ func TestWatershedFewReportersUnitByUnit(t *testing.T) {
 		t.Errorf("%d of 3 汉江 incidents warned", found)
 	}
 }
-
-func TestArrivalText(t *testing.T) {
-	d := func(m time.Month, day, h int) time.Time {
-		return time.Date(2026, m, day, h, 0, 0, 0, calendar.Shanghai)
-	}
-	for _, tt := range []struct {
-		from, to time.Time
-		want     string
-	}{
-		{d(7, 3, 2), d(7, 3, 20), "7月3日"},
-		{d(7, 3, 2), d(7, 8, 1), "7月3日至8日"},
-		{d(7, 30, 2), d(8, 2, 1), "7月30日至8月2日"},
-	} {
-		if got := ArrivalText(tt.from, tt.to); got != tt.want {
-			t.Errorf("ArrivalText(%v, %v) = %q, want %q", tt.from, tt.to, got, tt.want)
-		}
-	}
-}

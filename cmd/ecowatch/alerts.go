@@ -50,7 +50,7 @@ func (e *env) detection(s *store.Store, reg *alerts.Registry) (*detection, error
 	}
 	deps := detect.DefaultDeps()
 	if reg == nil {
-		if reg, err = detect.Registry(deps); err != nil {
+		if reg, err = e.registry(); err != nil {
 			return nil, err
 		}
 	}
@@ -58,8 +58,18 @@ func (e *env) detection(s *store.Store, reg *alerts.Registry) (*detection, error
 		store:    s,
 		registry: reg,
 		stage:    &cases.Stage{Store: s, Regions: deps.Regions, Calendar: deps.Calendar, Log: e.log},
-		notices:  &deliver.Notices{Store: s, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: cfg.OutDir},
+		notices: &deliver.Notices{Store: s, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: cfg.OutDir,
+			Policy: deliver.Policy{Interval: cfg.Alerts.NoticeInterval}},
 	}, nil
+}
+
+// registry builds the detectors with the configuration's settings.
+func (e *env) registry() (*alerts.Registry, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	return detect.RegistryWith(detect.DefaultDeps(), detect.Options{WatershedReach: cfg.Alerts.WatershedReach})
 }
 
 // runner is the alerts Runner over the store, reading cases from cs.
@@ -139,7 +149,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg, err := detect.Registry(detect.DefaultDeps())
+	reg, err := e.registry()
 	if err != nil {
 		return err
 	}
@@ -164,10 +174,27 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	early, numbered := 0, 0
 	for _, t := range res.Totals {
 		fmt.Fprintf(e.stdout, "backtest %s: %d opened, %d updated, %d closed\n", t.Detector, t.Opened, t.Updated, t.Closed)
+		for _, d := range selected {
+			if d.Name() != t.Detector {
+				continue
+			}
+			for _, k := range d.Kinds() {
+				if deliver.Early(k) {
+					early += t.Opened
+					numbered += res.NoticesByKind[k]
+					fmt.Fprintf(e.stdout, "backtest %s: %d 预警通知书 for %d warnings opened\n", t.Detector, res.NoticesByKind[k], t.Opened)
+				}
+			}
+		}
 	}
 	fmt.Fprintf(e.stdout, "backtest: %d notices written under %s/notices/\n", res.Notices, e.cfg.OutDir)
+	if early > 0 {
+		fmt.Fprintf(e.stdout, "backtest: %.1f numbered 预警通知书 per early warning (%d for %d), %d daily 续报 digests\n",
+			float64(numbered)/float64(early), numbered, early, res.NoticesByKind[deliver.KindDigest])
+	}
 	return e.publishWarnings(ctx, s)
 }
 
