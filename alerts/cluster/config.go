@@ -39,6 +39,9 @@ type Config struct {
 	// shifted back by the time water takes from it to the path's last area (see Path). They
 	// are tested with the zones above, in the same family and under the same threshold.
 	Paths []Path
+	// OnlyPaths tests the paths alone: no area alone, no zone of neighbours (a family of its
+	// own, with its own false-warning budget).
+	OnlyPaths bool
 }
 
 // Path is a zone of areas along a river, upstream first; the last area is the front, where

@@ -74,6 +74,8 @@ type Detector struct {
 
 	mu         sync.Mutex
 	neighbours map[string][]string // area → neighbours within the radius, nearest first
+	curveMu    sync.RWMutex
+	curveCache map[group][]binDelta // false-onset curves computed so far
 }
 
 // NewDetector returns a Detector. regions and cal may be nil for region.Default and
@@ -89,7 +91,7 @@ func NewDetector(cfg Config, regions *region.Table, cal *calendar.Calendar) (*De
 	if cal == nil {
 		cal = calendar.Default()
 	}
-	return &Detector{cfg: c, regions: regions, cal: cal, neighbours: map[string][]string{}}, nil
+	return &Detector{cfg: c, regions: regions, cal: cal, neighbours: map[string][]string{}, curveCache: map[group][]binDelta{}}, nil
 }
 
 // Config returns the resolved configuration.
@@ -746,6 +748,9 @@ type zone struct {
 // points: every area alone and with its k nearest neighbours within the radius, k = 1 …
 // MaxNeighbours, duplicates (the same set of areas from another centre) removed.
 func (r *run) zones() []zone {
+	if r.cfg.OnlyPaths {
+		return r.pathZones()
+	}
 	out := make([]zone, 0, 2*len(r.areas))
 	for a := range r.areas {
 		out = append(out, zone{areas: []int{a}})
@@ -833,22 +838,57 @@ type candidate struct {
 
 // group is a set of tests with the same window and nearly the same predictive distribution:
 // means within 1/16 of an octave (their float64 encodings share the top 16 bits) and
-// overdispersions within half an octave (13 bits). The false-onset curve is computed once per
-// group, at the group's upper edges.
-type group struct {
-	window  int
-	mu, inv uint16
-}
+// overdispersions within half an octave (13 bits), packed as window<<32 | mu<<16 | inv. The
+// false-onset curve is computed once per group, at the group's upper edges, and kept by the
+// Detector for later runs (the same groups recur run after run).
+type group uint64
 
 const invShift = 51
 
-func quantizeMu(x float64) uint16  { return uint16(math.Float64bits(x) >> binShift) }
-func quantizeInv(x float64) uint16 { return uint16(math.Float64bits(x) >> invShift) }
+func groupOf(window int, mu, inv float64) group {
+	return group(uint64(window)<<32 | (math.Float64bits(mu)>>binShift)<<16 | math.Float64bits(inv)>>invShift)
+}
+
+func (g group) window() int { return int(g >> 32) }
 
 func (g group) upper() (mu, inv float64) {
-	mu = math.Float64frombits(uint64(g.mu)<<binShift | (1<<binShift - 1))
-	inv = math.Float64frombits(uint64(g.inv)<<invShift | (1<<invShift - 1))
+	mu = math.Float64frombits(uint64(g>>16&0xffff)<<binShift | (1<<binShift - 1))
+	inv = math.Float64frombits(uint64(g&0xffff)<<invShift | (1<<invShift - 1))
 	return mu, inv
+}
+
+// maxCurves bounds the Detector's cache of onset curves.
+const maxCurves = 1 << 20
+
+// curves returns the false-onset curves of groups, from the cache or computed (and cached).
+func (d *Detector) curves(gs []group, hours func(group) float64, o *onsets) [][]binDelta {
+	out := make([][]binDelta, len(gs))
+	var missing []int
+	d.curveMu.RLock()
+	for i, g := range gs {
+		c, ok := d.curveCache[g]
+		if ok {
+			out[i] = c
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	d.curveMu.RUnlock()
+	for _, i := range missing {
+		mu, inv := gs[i].upper()
+		out[i] = append([]binDelta(nil), o.curve(mu, inv, hours(gs[i]), d.cfg.MinCount)...)
+	}
+	if len(missing) > 0 {
+		d.curveMu.Lock()
+		if len(d.curveCache)+len(missing) > maxCurves {
+			d.curveCache = map[group][]binDelta{}
+		}
+		for _, i := range missing {
+			d.curveCache[gs[i]] = out[i]
+		}
+		d.curveMu.Unlock()
+	}
+	return out
 }
 
 // test runs every (zone × window × category) test: it computes each test's p-value and the
@@ -899,7 +939,7 @@ func (r *run) test() Result {
 								cands[w] = append(cands[w], candidate{zi, c, k, obs, mu, p})
 							}
 						}
-						gs[group{k, quantizeMu(mu), quantizeInv(inv)}]++
+						gs[groupOf(k, mu, inv)]++
 					}
 				}
 			}
@@ -927,9 +967,13 @@ func (r *run) test() Result {
 		go func(w, lo, hi int) {
 			defer wg.Done()
 			var o onsets
-			for _, g := range list[lo:hi] {
-				mu, inv := g.upper()
-				o.add(hists[w], all[g], mu, inv, float64(r.windows[g.window]), r.cfg.MinCount)
+			h := hists[w]
+			gs := list[lo:hi]
+			for i, curve := range r.d.curves(gs, func(g group) float64 { return float64(r.windows[g.window()]) }, &o) {
+				n := all[gs[i]]
+				for _, c := range curve {
+					h[c.bin] += n * c.delta
+				}
 			}
 		}(w, lo, hi)
 	}
@@ -997,17 +1041,32 @@ func (r *run) test() Result {
 // onsets holds the buffers of the false-onset computation.
 type onsets struct {
 	x, a, b, tailX, tailB, onset []float64
+	out                          []binDelta
 }
 
-// add adds to hist, n times, the false-onset probability of one test as a function of the
-// threshold: the probability that one more hour of data takes the window's count from below
-// the critical value k(t) to k(t) or more, where k(t) is the least count ≥ minCount whose
-// p-value is below t. Arrivals are taken at the window's average hourly rate mu/hours, so the
-// threshold does not loosen at night, when the last hour's expectation is small. The
-// probability is Σ_{j≥1} P(B ≥ j) P(A = k−j), A the count of the rest of the window and B that
-// of the new hour; hist[bin(P(X ≥ k))] receives onset(k) − onset(k+1), so that the sum of the
-// bins up to t's bin is the family's onset probability at t.
+// binDelta is a part of a false-onset curve: the probability added at a threshold bin.
+type binDelta struct {
+	bin   int32
+	delta float64
+}
+
+// add adds the curve of one test, n times, to hist (see curve).
 func (o *onsets) add(hist []float64, n, mu, inv, hours float64, minCount int) {
+	for _, c := range o.curve(mu, inv, hours, minCount) {
+		hist[c.bin] += n * c.delta
+	}
+}
+
+// curve returns the false-onset probability of one test as a function of the threshold: the
+// probability that one more hour of data takes the window's count from below the critical
+// value k(t) to k(t) or more, where k(t) is the least count ≥ minCount whose p-value is below
+// t. Arrivals are taken at the window's average hourly rate mu/hours, so the threshold does
+// not loosen at night, when the last hour's expectation is small. The probability is
+// Σ_{j≥1} P(B ≥ j) P(A = k−j), A the count of the rest of the window and B that of the new
+// hour; bin(P(X ≥ k)) receives onset(k) − onset(k+1), so that the sum of the bins up to t's
+// bin is the test's onset probability at t. The result is valid until the next call.
+func (o *onsets) curve(mu, inv, hours float64, minCount int) []binDelta {
+	o.out = o.out[:0]
 	x := dist{mu, inv}
 	o.x = x.pmfs(o.x, minCount)
 	kEnd := len(o.x) - 1
@@ -1021,7 +1080,7 @@ func (o *onsets) add(hist []float64, n, mu, inv, hours float64, minCount int) {
 		kLo++
 	}
 	if kLo > kEnd {
-		return
+		return o.out
 	}
 	kHi := kLo
 	for kHi < kEnd && o.tailX[kHi] > thresholdMin {
@@ -1043,12 +1102,13 @@ func (o *onsets) add(hist []float64, n, mu, inv, hours float64, minCount int) {
 		}
 		o.onset[k] = s
 	}
-	nBins := len(hist)
+	nBins := binOf(thresholdMax) + 1
 	for k := kLo; k <= kHi; k++ {
 		if delta := o.onset[k] - o.onset[k+1]; delta > 0 {
-			hist[min(binOf(o.tailX[k]), nBins-1)] += n * delta
+			o.out = append(o.out, binDelta{int32(min(binOf(o.tailX[k]), nBins-1)), delta})
 		}
 	}
+	return o.out
 }
 
 // The threshold search bins probabilities by the top 16 bits of their float64 encoding

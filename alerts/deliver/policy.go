@@ -29,7 +29,10 @@ func Early(kind string) bool {
 //   - one numbered 预警通知书 per organisation addressed — each recipient that is not a copy —
 //     with the organisations copied on it (its government, the bureau above) in 抄送;
 //   - a new numbered notice to an addressee only when the warning opens (or reopens), its level
-//     rises or jurisdictions are added since the last notice it had, and at most one per
+//     rises above any it was told of, or a jurisdiction is added — an organisation addressed
+//     that no revision up to its last notice addressed, other than one downstream of a
+//     watershed warning (those are sent their own notice as the water's reach extends, and the
+//     others are not told again for it) — and at most one per
 //     addressee and warning within Interval — an escalation to level 1 or 2 goes at once, any
 //     other waits for the interval to pass (and goes then, if it still stands);
 //   - every other change (counts, reports, a level falling, the warning closing, and a change
@@ -196,19 +199,6 @@ func (p Policy) Plan(pending []store.WarningRow, history map[string][]store.Warn
 		if len(all) > 0 && all[len(all)-1].Revision > latest.Revision {
 			latest = all[len(all)-1]
 		}
-		rowOf := func(rev uint32) (store.WarningRow, bool) {
-			for _, r := range all {
-				if r.Revision == rev {
-					return r, true
-				}
-			}
-			for _, r := range revs {
-				if r.Revision == rev {
-					return r, true
-				}
-			}
-			return store.WarningRow{}, false
-		}
 		var addressees []contract.Recipient
 		for _, w := range append(append([]store.WarningRow(nil), revs...), latest) {
 			for _, a := range Addressees(w) {
@@ -248,10 +238,22 @@ func (p Policy) Plan(pending []store.WarningRow, history map[string][]store.Warn
 			case seq == 0:
 				now = true
 			default:
-				noticed, _ := rowOf(covered)
-				escalated = latest.Level < noticed.Level
-				for _, c := range latest.RegionCodes {
-					if !slices.Contains(noticed.RegionCodes, c) {
+				// against the most severe level and every organisation addressed by the revisions
+				// up to the last notice: a level or a place that comes and goes is news once. A
+				// jurisdiction added is a new addressee that is not downstream (a new place
+				// affected); those downstream are sent their own notice as they come, and a
+				// jurisdiction downstream that the water then reaches is not new.
+				noticedLevel := 5
+				var noticed []contract.Recipient
+				for _, r := range all {
+					if r.Revision <= covered {
+						noticedLevel = min(noticedLevel, r.Level)
+						noticed = append(noticed, Addressees(r)...)
+					}
+				}
+				escalated = latest.Level < noticedLevel
+				for _, x := range Addressees(latest) {
+					if x.Downstream == nil && !slices.ContainsFunc(noticed, func(y contract.Recipient) bool { return sameOrg(x, y) }) {
 						added = true
 					}
 				}

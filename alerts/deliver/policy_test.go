@@ -254,3 +254,38 @@ func TestCopiedOn(t *testing.T) {
 		}
 	}
 }
+
+// A watershed warning moving down the river: the water reaches 荆州, which was told as a
+// jurisdiction downstream, and the reach extends to 九江. 九江 is sent its first notice; no one
+// else is told again (the water reaching a place already warned is no new jurisdiction).
+func TestPolicyWatershedMovingDown(t *testing.T) {
+	day := time.Date(2026, 1, 14, 0, 0, 0, 0, calendar.Shanghai)
+	down := func(code, name string) contract.Recipient {
+		return contract.Recipient{OrgCode: code, OrgName: name, Role: org.RoleBureau,
+			Downstream: &contract.Downstream{River: "长江", DistanceKm: 100, ArrivalFrom: contract.NewTime(day), ArrivalTo: contract.NewTime(day.Add(48 * time.Hour))}}
+	}
+	yichang := contract.Recipient{OrgCode: "420500", OrgName: "湖北省宜昌市生态环境局", Role: org.RoleBureau}
+	jingzhou := contract.Recipient{OrgCode: "421000", OrgName: "湖北省荆州市生态环境局", Role: org.RoleBureau}
+	basinBureau := contract.Recipient{OrgCode: "changjiang", OrgName: "生态环境部长江流域生态环境监督管理局", Role: org.RoleBasinBureau}
+	w := func(rev uint32, at time.Time, regions []string, rs ...contract.Recipient) store.WarningRow {
+		r := revision(rev, contract.StatusUpdated, 3, at, 8, rs...)
+		r.Kind, r.WarningID, r.RegionCodes = contract.WarningWatershed, "W-2", regions
+		return r
+	}
+	r1 := w(1, day.Add(8*time.Hour), []string{"420500"}, yichang, down("421000", jingzhou.OrgName), down("430600", "湖南省岳阳市生态环境局"), basinBureau)
+	r1.Status = contract.StatusOpen
+	var sent []store.NoticeRecord
+	for _, a := range Addressees(r1) {
+		sent = append(sent, store.NoticeRecord{Kind: contract.WarningWatershed, RecipientCode: a.OrgCode, RecipientName: a.OrgName,
+			WarningIDs: []string{"W-2"}, Revisions: []uint32{1}, IssuedAt: day.Add(8 * time.Hour)})
+	}
+	r2 := w(2, day.Add(30*time.Hour), []string{"420500", "421000"}, yichang, jingzhou, down("430600", "湖南省岳阳市生态环境局"), down("360400", "江西省九江市生态环境局"), basinBureau)
+	plan := Policy{}.Plan([]store.WarningRow{r2}, map[string][]store.WarningRow{"W-2": {r1, r2}}, sent, day.Add(30*time.Hour))
+	if len(plan.Notices) != 1 || plan.Notices[0].Addressee.OrgCode != "360400" || plan.Notices[0].Seq != 1 {
+		var to []string
+		for _, n := range plan.Notices {
+			to = append(to, n.Addressee.OrgName)
+		}
+		t.Fatalf("notices to %v; want one, 九江's first", to)
+	}
+}

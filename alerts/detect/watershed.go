@@ -25,9 +25,11 @@ const NameWatershed = "watershed"
 // WatershedConfig tunes the watershed detector (流域、区域重大污染, 12369 Art. 16). Zero values
 // take the defaults.
 type WatershedConfig struct {
-	// Stats is the statistics' configuration, applied at basin-unit level: every unit alone
-	// (no zones of neighbours) and the paths along the rivers, which the detector builds
-	// (Stats.Paths is ignored). Its FalseWarningRate is per 1,000 unit-weeks.
+	// Stats is the statistics' configuration, applied at basin-unit level to two families of
+	// tests, each with its FalseWarningRate (per 1,000 unit-weeks): every unit alone (no
+	// zones of neighbours), and the paths along the rivers, which the detector builds
+	// (Stats.Paths and OnlyPaths are ignored). The design rate of the watershed warnings is
+	// the sum: 1 per 1,000 unit-weeks by default.
 	Stats cluster.Config
 	// Hold keeps a warning open this long after its signal was last seen. Default 24h.
 	Hold time.Duration
@@ -48,11 +50,11 @@ type WatershedConfig struct {
 // jurisdiction the water reaches within Reach with its estimated arrival window and the
 // drinking-water sources known on its reach, and to the basin's supervision bureau.
 type Watershed struct {
-	cfg    WatershedConfig
-	basins *basin.Topology
-	stats  *cluster.Detector
-	maxLag time.Duration
-	d      describer
+	cfg          WatershedConfig
+	basins       *basin.Topology
+	units, paths *cluster.Detector
+	maxLag       time.Duration
+	d            describer
 }
 
 // Lag hypotheses of a path: "no lag" (reports of one episode at several units at once); the
@@ -81,26 +83,31 @@ func NewWatershed(deps Deps, cfg WatershedConfig) (*Watershed, error) {
 		cfg.PathUnits = 3
 	}
 	w := &Watershed{cfg: cfg, basins: deps.Basins, d: newDescriber(deps)}
-	stats := cfg.Stats
-	stats.MaxNeighbours = -1 // prefecture-level basin units alone; paths follow the rivers
-	stats.Paths = w.paths()
-	for _, p := range stats.Paths {
+	units := cfg.Stats
+	units.MaxNeighbours = -1 // prefecture-level basin units alone
+	units.Paths, units.OnlyPaths = nil, false
+	paths := units
+	paths.Paths, paths.OnlyPaths = w.buildPaths(), true // along the rivers
+	for _, p := range paths.Paths {
 		for _, s := range p.Stops {
 			w.maxLag = max(w.maxLag, s.Lag)
 		}
 	}
 	var err error
-	if w.stats, err = cluster.NewDetector(stats, deps.Regions, deps.Calendar); err != nil {
+	if w.units, err = cluster.NewDetector(units, deps.Regions, deps.Calendar); err != nil {
+		return nil, err
+	}
+	if w.paths, err = cluster.NewDetector(paths, deps.Regions, deps.Calendar); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// paths builds, for every unit (the front), the chains of one to PathUnits units upstream of
+// buildPaths builds, for every unit (the front), the chains of one to PathUnits units upstream of
 // it along the flow (Topology.Inflows, tributaries included), each under every lag hypothesis
 // (lagHypotheses; the lag of a stop is the time from its reports to the front's). Stops the
 // water would take longer than cluster.MaxLag to come from are left out.
-func (w *Watershed) paths() []cluster.Path {
+func (w *Watershed) buildPaths() []cluster.Path {
 	var out []cluster.Path
 	seen := map[string]bool{}
 	type stop struct {
@@ -178,8 +185,17 @@ func (w *Watershed) Keep(r store.WarningRow, asOf time.Time) bool {
 	return asOf.Sub(r.Window.To.Time) <= w.cfg.Hold
 }
 
-// Stats is the detector's statistics, for an evaluation that feeds it series of its own.
-func (w *Watershed) Stats() *cluster.Detector { return w.stats }
+// Signals runs the two families of tests on series of water reporters per unit: merged are
+// the signals with the overlapping ones merged (per family), all every test beyond its
+// family's threshold, strongest first (what Findings takes). An evaluation feeds it series of
+// its own.
+func (w *Watershed) Signals(series []cluster.Series, now time.Time) (merged, all []cluster.Signal) {
+	u, p := w.units.Run(series, now), w.paths.Run(series, now)
+	merged = append(append(merged, u.Signals...), p.Signals...)
+	all = append(append(all, u.All...), p.All...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].PValue/all[i].Threshold < all[j].PValue/all[j].Threshold })
+	return merged, all
+}
 
 // Detect implements alerts.Detector.
 func (w *Watershed) Detect(ctx context.Context, in *alerts.Input, asOf time.Time) ([]alerts.Finding, error) {
@@ -200,7 +216,8 @@ func (w *Watershed) Detect(ctx context.Context, in *alerts.Input, asOf time.Time
 			b.Add(unit, p.Category, p.ReceivedAt, p.Reporter)
 		}
 	}
-	return w.Findings(w.stats.Run(b.All(), asOf).All, points, open, asOf), nil
+	_, all := w.Signals(b.All(), asOf)
+	return w.Findings(all, points, open, asOf), nil
 }
 
 // UnitOf maps a report's area to the basin unit it drains to (its prefecture), or "".
@@ -233,9 +250,11 @@ func (inc *incident) observed() (obs, exp float64) {
 // unit's own signal, or the stops of a path that show an excess themselves (two reporters or
 // more, twice what they expect; all stops with reporters when none does). Signals on one
 // stretch of river (sharing a unit, or one's water reaching the other within Reach) are one
-// incident, each unit counted from the strongest signal that names it. An incident that shares
-// a unit with a warning still open goes on with that warning's situation, so that the same
-// pollution moving down the river stays one warning. points are the run's report points (for
+// incident, each unit counted from the strongest signal that names it. An incident on the
+// stretch of river of a warning still open (sharing a unit with it, or downstream of it within
+// Reach) goes on with that warning's situation, so that the same pollution moving down the
+// river stays one warning. A warning's RegionCodes are the units affected; the jurisdictions
+// downstream are among its recipients, each with its reach (contract.Downstream). points are the run's report points (for
 // the report ids and the time the water was seen at the last affected unit); open are the
 // watershed warnings open before the run.
 func (w *Watershed) Findings(sigs []cluster.Signal, points []store.ReportPoint, open []store.WarningRow, asOf time.Time) []alerts.Finding {
@@ -300,7 +319,13 @@ func (w *Watershed) Findings(sigs []cluster.Signal, points []store.ReportPoint, 
 		}
 		situation := "watershed/" + head.Basin + "/" + head.River + "/" + head.Code
 		for _, o := range open {
-			if o.Basin == head.Basin && slices.ContainsFunc(affected, func(c string) bool { return slices.Contains(o.RegionCodes, c) }) {
+			var was []basin.Unit
+			for _, c := range o.RegionCodes {
+				if us := w.basins.UnitsOf(c); len(us) > 0 {
+					was = append(was, us[0])
+				}
+			}
+			if o.Basin == head.Basin && len(was) > 0 && w.connected(was, inc.units) {
 				situation = o.Situation
 				break
 			}
@@ -348,7 +373,7 @@ func (w *Watershed) Findings(sigs []cluster.Signal, points []store.ReportPoint, 
 			Kind:        contract.WarningWatershed,
 			Level:       level,
 			Title:       contract.WarningTitle(contract.WarningWatershed, about),
-			RegionCodes: append(append([]string{}, affected...), downstream...),
+			RegionCodes: affected, // the places affected; those downstream are recipients with their reach
 			Basin:       head.Basin,
 			Recipients:  recipients,
 			Window:      contract.Window{From: contract.NewTime(inc.from), To: contract.NewTime(asOf)},
