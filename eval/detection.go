@@ -36,6 +36,8 @@ type DetectionOptions struct {
 	Policy             deliver.Policy // the notice policy counted (zero: defaults)
 	SkipSlowBaselines  bool           // leave out EARS C2 (TestEval)
 	WatershedReachDays int            // 0: the detector's default (7)
+	// Only is "clusters" or "watershed" to evaluate one of them; "" both.
+	Only string
 }
 
 // PlainThresholds are the thresholds PlainPoisson is run at; the one reported is the largest
@@ -96,7 +98,7 @@ type DetectionReport struct {
 
 // Add sums two reports (of the same options over other scopes or seeds).
 func (r DetectionReport) Add(o DetectionReport) DetectionReport {
-	if r.Clusters == nil {
+	if r.Clusters == nil && r.Watershed == nil {
 		r.Clusters, r.Watershed = make([]Row, len(o.Clusters)), make([]Row, len(o.Watershed))
 		for i := range o.Clusters {
 			r.Clusters[i].Name, r.Clusters[i].Threshold = o.Clusters[i].Name, o.Clusters[i].Threshold
@@ -150,7 +152,6 @@ func Calibrated(rows []Row, name string, anchor EvalResult) (Row, bool) {
 // reconciliation and the notice policy in memory, which counts the notices.
 func EvaluateDetection(st *SimulatedStream, opt DetectionOptions) (DetectionReport, error) {
 	regions := region.Default()
-	deps := detect.DefaultDeps()
 	areaScope := opt.Scope
 	if areaScope == "nation" {
 		areaScope = ""
@@ -159,13 +160,27 @@ func EvaluateDetection(st *SimulatedStream, opt DetectionOptions) (DetectionRepo
 	rep.Reports = st.Reports()
 	rep.Areas = len(regions.Leaves(areaScope))
 	rep.Units = unitsInScope(regions, areaScope)
-	ev := EvalOptions{From: opt.From, To: opt.To, Areas: rep.Areas, Series: st.At}
-	events := st.Events()
+	if opt.Only != "watershed" {
+		if err := rep.clusters(st, opt); err != nil {
+			return rep, err
+		}
+	}
+	if opt.Only != "clusters" {
+		if err := rep.watershed(st, opt, regions); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
 
-	// clusters
+// clusters evaluates the cluster detector and its baselines.
+func (rep *DetectionReport) clusters(st *SimulatedStream, opt DetectionOptions) error {
+	deps := detect.DefaultDeps()
+	ev := EvalOptions{From: opt.From, To: opt.To, Areas: rep.Areas, Series: st.Rewind().At}
+	events := st.Events()
 	cd, err := detect.NewCluster(deps, detect.ClusterConfig{})
 	if err != nil {
-		return rep, err
+		return err
 	}
 	clog := newWarningLog(opt.Policy)
 	var cerr error
@@ -176,7 +191,7 @@ func EvaluateDetection(st *SimulatedStream, opt DetectionOptions) (DetectionRepo
 	}}
 	rep.Clusters = append(rep.Clusters, Row{Name: "ecowatch", Result: Evaluate(ecoCluster, events, ev)})
 	if cerr != nil {
-		return rep, cerr
+		return cerr
 	}
 	for _, p := range NewPlainPoisson(PlainThresholds...) {
 		rep.Clusters = append(rep.Clusters, Row{Name: "plain Poisson", Threshold: p.Threshold, Result: Evaluate(p, events, rewound(st, ev))})
@@ -190,15 +205,21 @@ func EvaluateDetection(st *SimulatedStream, opt DetectionOptions) (DetectionRepo
 		rep.Clusters = append(rep.Clusters, Row{Name: fmt.Sprintf("fixed ≥%.0f in 24 h", f.Count), Threshold: f.Count, Result: Evaluate(f, events, rewound(st, ev))})
 	}
 	rep.Third, rep.ThirdOf = st.third(events, opt.From, opt.To)
+	rep.Notices = rep.Notices.add(clog.counts)
+	return nil
+}
 
-	// watershed incidents
+// watershed evaluates the watershed detector, its baselines and how far down the rivers its
+// warnings reached.
+func (rep *DetectionReport) watershed(st *SimulatedStream, opt DetectionOptions, regions *region.Table) error {
+	deps := detect.DefaultDeps()
 	wcfg := detect.WatershedConfig{}
 	if opt.WatershedReachDays > 0 {
 		wcfg.Reach = time.Duration(opt.WatershedReachDays) * 24 * time.Hour
 	}
 	wd, err := detect.NewWatershed(deps, wcfg)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	wlog := newWarningLog(opt.Policy)
 	var werr error
@@ -214,11 +235,11 @@ func EvaluateDetection(st *SimulatedStream, opt DetectionOptions) (DetectionRepo
 	uopt := EvalOptions{From: opt.From, To: opt.To, Areas: rep.Units, Target: simulate.EventWatershed, Series: st.Rewind().UnitsAt}
 	rep.Watershed = append(rep.Watershed, Row{Name: "ecowatch", Result: Evaluate(ecoWater, uevents, uopt)})
 	if werr != nil {
-		return rep, werr
+		return werr
 	}
 	old, err := NewOldWatershed()
 	if err != nil {
-		return rep, err
+		return err
 	}
 	uopt.Series = st.Rewind().UnitsAt
 	rep.Watershed = append(rep.Watershed, Row{Name: "before issue 18", Result: Evaluate(old, uevents, uopt)})
@@ -227,8 +248,8 @@ func EvaluateDetection(st *SimulatedStream, opt DetectionOptions) (DetectionRepo
 		rep.Watershed = append(rep.Watershed, Row{Name: "plain Poisson", Threshold: p.Threshold, Result: Evaluate(p, uevents, uopt)})
 	}
 	rep.Coverage = coverage(st.Truth(), wlog, opt.From, opt.To, regions)
-	rep.Notices = clog.counts.add(wlog.counts)
-	return rep, nil
+	rep.Notices = rep.Notices.add(wlog.counts)
+	return nil
 }
 
 type storeRow = store.WarningRow
@@ -384,80 +405,84 @@ func Detection(ctx context.Context, w io.Writer, regions *region.Table, cal *cal
 // watershed table and its downstream coverage, and the notices per warning.
 func (r DetectionReport) Write(w io.Writer) error {
 	var b strings.Builder
-	pct := func(n, of int) string {
-		if of == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%d/%d (%.0f%%)", n, of, 100*float64(n)/float64(of))
-	}
-	line := func(name string, res EvalResult, unit string) {
-		fmt.Fprintf(&b, "  %-34s %15s %15s %12s %8.2f  (%d false of %d warnings)\n", name, pct(res.Detected24, res.Events), pct(res.Detected72, res.Events),
-			res.MedianDelay.Round(time.Minute), res.FalsePer1000, res.FalseWarnings, res.Warnings)
-		_ = unit
-	}
-	header := func(what, unit string) {
-		fmt.Fprintf(&b, "  %-34s %15s %15s %12s %8s\n", what, "within 24 h", "within 72 h", "median delay", "false/1000 "+unit)
-	}
-	fmt.Fprintf(&b, "Clustered complaints (%d counties, %.0f county-weeks):\n", r.Areas, r.Clusters[0].Result.AreaWeeks)
-	header("detector", "county-weeks")
-	eco := r.Clusters[0]
-	line("ecowatch cluster detector", eco.Result, "")
-	for _, name := range []string{"plain Poisson", "EARS C2"} {
-		if row, ok := Calibrated(r.Clusters, name, eco.Result); row.Name != "" {
-			note := "at ecowatch's false warnings"
-			if !ok {
-				note = "strictest tried"
+	if len(r.Clusters) > 0 {
+		eco := r.Clusters[0]
+		fmt.Fprintf(&b, "Clustered complaints (%d counties, %.0f county-weeks):\n", r.Areas, eco.Result.AreaWeeks)
+		tableHeader(&b, "county-weeks")
+		tableLine(&b, "ecowatch cluster detector", eco.Result)
+		for _, name := range []string{"plain Poisson", "EARS C2"} {
+			if row, ok := Calibrated(r.Clusters, name, eco.Result); row.Name != "" {
+				tableLine(&b, fmt.Sprintf("%s (%g%s)", name, row.Threshold, calibrationNote(ok)), row.Result)
 			}
-			line(fmt.Sprintf("%s (%g, %s)", name, row.Threshold, note), row.Result, "")
+		}
+		if row, ok := rowAt(r.Clusters, "EARS C2", 3); ok {
+			tableLine(&b, "EARS C2 (3, the standard setting)", row.Result)
+		}
+		for _, row := range r.Clusters {
+			if strings.HasPrefix(row.Name, "fixed") {
+				tableLine(&b, row.Name, row.Result)
+			}
+		}
+		if len(r.Third) > 0 {
+			t := append([]time.Duration(nil), r.Third...)
+			sort.Slice(t, func(i, j int) bool { return t[i] < t[j] })
+			fmt.Fprintf(&b, "  (the third distinct reporter of an injected cluster comes a median %s after onset; %d of %d clusters have three)\n",
+				t[len(t)/2].Round(time.Minute), len(t), r.ThirdOf)
 		}
 	}
-	if row, ok := rowAt(r.Clusters, "EARS C2", 3); ok {
-		line("EARS C2 (3, the standard setting)", row.Result, "")
-	}
-	for _, row := range r.Clusters {
-		if strings.HasPrefix(row.Name, "fixed") {
-			line(row.Name, row.Result, "")
+	if len(r.Watershed) > 0 {
+		weco := r.Watershed[0]
+		fmt.Fprintf(&b, "Watershed incidents (%d basin units, %.0f unit-weeks):\n", r.Units, weco.Result.AreaWeeks)
+		tableHeader(&b, "unit-weeks")
+		tableLine(&b, "ecowatch watershed detector", weco.Result)
+		tableLine(&b, "the watershed test before issue 18", r.Watershed[1].Result)
+		if row, ok := Calibrated(r.Watershed, "plain Poisson", weco.Result); row.Name != "" {
+			tableLine(&b, fmt.Sprintf("plain Poisson per unit (%g%s)", row.Threshold, calibrationNote(ok)), row.Result)
 		}
+		c := r.Coverage
+		fmt.Fprintf(&b, "Downstream (the jurisdictions the water reaches within a week, by the simulator's truth):\n")
+		fmt.Fprintf(&b, "  incidents warned whose water reaches another jurisdiction: %d of %d warned\n", c.WithTruth, c.Incidents)
+		fmt.Fprintf(&b, "  a downstream jurisdiction among the first warning's recipients: %s\n", pct(c.WithDownstream, c.WithTruth))
+		fmt.Fprintf(&b, "  downstream jurisdictions addressed: %s by the first warning, %s over the warning's revisions\n", pct(c.AtFirst, c.Truth), pct(c.OverLife, c.Truth))
 	}
-	if len(r.Third) > 0 {
-		t := append([]time.Duration(nil), r.Third...)
-		sort.Slice(t, func(i, j int) bool { return t[i] < t[j] })
-		fmt.Fprintf(&b, "  the third distinct reporter of an injected cluster comes a median %s after onset (%d of %d clusters have three)\n",
-			t[len(t)/2].Round(time.Minute), len(t), r.ThirdOf)
-	}
-	weco := r.Watershed[0]
-	fmt.Fprintf(&b, "Watershed incidents (%d basin units, %.0f unit-weeks):\n", r.Units, weco.Result.AreaWeeks)
-	header("detector", "unit-weeks")
-	line("ecowatch watershed detector", weco.Result, "")
-	line("the watershed test before issue 18", r.Watershed[1].Result, "")
-	if row, ok := Calibrated(r.Watershed, "plain Poisson", weco.Result); row.Name != "" {
-		note := "at ecowatch's false warnings"
-		if !ok {
-			note = "strictest tried"
-		}
-		line(fmt.Sprintf("plain Poisson per unit (%g, %s)", row.Threshold, note), row.Result, "")
-	}
-	c := r.Coverage
-	fmt.Fprintf(&b, "Downstream (the jurisdictions the water reaches within a week, by the simulator's truth):\n")
-	fmt.Fprintf(&b, "  incidents warned whose water reaches another jurisdiction: %d of %d warned\n", c.WithTruth, c.Incidents)
-	fmt.Fprintf(&b, "  a downstream jurisdiction among the first warning's recipients: %s\n", pct(c.WithDownstream, c.WithTruth))
-	fmt.Fprintf(&b, "  downstream jurisdictions addressed: %s by the first warning, %s over the warning's revisions\n", pct(c.AtFirst, c.Truth), pct(c.OverLife, c.Truth))
 	n := r.Notices
 	fmt.Fprintf(&b, "Notices (ecowatch's warnings through reconciliation and the notice policy):\n")
-	fmt.Fprintf(&b, "  %-10s %9s %10s %22s %16s %26s\n", "kind", "warnings", "revisions", "预警通知书 (per warning)", "per addressee", "before: one per recipient")
+	fmt.Fprintf(&b, "  %-10s %9s %10s %19s %22s %26s\n", "kind", "warnings", "revisions", "预警通知书 (per warning)", "(per organisation)", "before: one per recipient")
 	for _, k := range []string{contract.WarningCluster, contract.WarningWatershed} {
-		per := func(x, of int) string {
-			if of == 0 {
-				return fmt.Sprintf("%d", x)
-			}
-			return fmt.Sprintf("%d (%.1f)", x, float64(x)/float64(of))
+		if n.Warnings == nil || n.Warnings[k] == 0 {
+			continue
 		}
-		fmt.Fprintf(&b, "  %-10s %9d %10d %22s %16s %26s\n", k, n.Warnings[k], n.Revisions[k], per(n.Numbered[k], n.Warnings[k]),
-			per(n.Addressed[k], 0)+fmt.Sprintf(" (%.2f)", float64(n.Numbered[k])/float64(max(1, n.Addressed[k]))), per(n.PerRecipient[k], n.Warnings[k]))
+		fmt.Fprintf(&b, "  %-10s %9d %10d %24s %22s %26s\n", k, n.Warnings[k], n.Revisions[k],
+			fmt.Sprintf("%d (%.1f)", n.Numbered[k], float64(n.Numbered[k])/float64(n.Warnings[k])),
+			fmt.Sprintf("%d orgs (%.2f)", n.Addressed[k], float64(n.Numbered[k])/float64(max(1, n.Addressed[k]))),
+			fmt.Sprintf("%d (%.1f)", n.PerRecipient[k], float64(n.PerRecipient[k])/float64(n.Warnings[k])))
 	}
-	fmt.Fprintf(&b, "  daily 续报 digests: %d\n", n.Digests)
+	fmt.Fprintf(&b, "  预警续报 (daily digests): %d\n", n.Digests)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func pct(n, of int) string {
+	if of == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d (%.0f%%)", n, of, 100*float64(n)/float64(of))
+}
+
+func calibrationNote(ok bool) string {
+	if ok {
+		return ", at ecowatch's false warnings"
+	}
+	return ", the strictest tried"
+}
+
+func tableHeader(b *strings.Builder, unit string) {
+	fmt.Fprintf(b, "  %-60s %14s %14s %13s %10s\n", "detector", "within 24 h", "within 72 h", "median delay", "false/1000 "+unit)
+}
+
+func tableLine(b *strings.Builder, name string, res EvalResult) {
+	fmt.Fprintf(b, "  %-60s %14s %14s %13s %10.2f  (%d false of %d warnings)\n", name, pct(res.Detected24, res.Events), pct(res.Detected72, res.Events),
+		res.MedianDelay.Round(time.Minute), res.FalsePer1000, res.FalseWarnings, res.Warnings)
 }
 
 func rowAt(rows []Row, name string, threshold float64) (Row, bool) {

@@ -148,10 +148,14 @@ func TestEval(t *testing.T) {
 		t.Errorf("downstream: %+v; want a jurisdiction downstream among the first warning's recipients for 80%% of the incidents whose water reaches one, and 80%% of those jurisdictions told", c)
 	}
 	// notices: an organisation has one numbered notice about a warning, two or three when
-	// it grows; fewer in all than one per recipient and change
+	// it grows — a watershed warning follows the water for days, rises to level 2 (at once)
+	// when the third unit is affected and takes in places as other reaches show the
+	// pollution, so its organisations have a few more; fewer in all than one per recipient
+	// and change
 	n := total.Notices
+	perOrg := map[string]float64{"cluster": 2.5, "watershed": 3.5}
 	for _, k := range []string{"cluster", "watershed"} {
-		if n.Addressed[k] > 0 && float64(n.Numbered[k]) > 2.5*float64(n.Addressed[k]) {
+		if n.Addressed[k] > 0 && float64(n.Numbered[k]) > perOrg[k]*float64(n.Addressed[k]) {
 			t.Errorf("%s: %d numbered notices to %d organisations about a warning", k, n.Numbered[k], n.Addressed[k])
 		}
 		if n.Numbered[k] >= n.PerRecipient[k] && n.PerRecipient[k] > 0 {

@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/alerts/deliver"
 	"github.com/ecowatch/ecowatch/alerts/detect"
+	"github.com/ecowatch/ecowatch/alerts/notice"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/cases"
+	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/eval"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/store"
@@ -192,7 +195,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "backtest: %d notices written under %s/notices/\n", res.Notices, e.cfg.OutDir)
 	if early > 0 {
-		fmt.Fprintf(e.stdout, "backtest: %.1f numbered 预警通知书 per early warning (%d for %d), %d daily 续报 digests\n",
+		fmt.Fprintf(e.stdout, "backtest: %.1f numbered 预警通知书 per early warning (%d for %d), %d 预警续报 (daily digests)\n",
 			float64(numbered)/float64(early), numbered, early, res.NoticesByKind[deliver.KindDigest])
 	}
 	return e.publishWarnings(ctx, s)
@@ -228,8 +231,14 @@ func (e *env) publishWarnings(ctx context.Context, s *store.Store) error {
 }
 
 func runAlertsList(ctx context.Context, e *env, args []string) error {
-	if err := parse(flags("alerts list", e), args); err != nil {
+	fs := flags("alerts list", e)
+	kind := fs.String("kind", "", "only warnings of this kind (cluster, watershed, emergency, repeat, procedure, overdue)")
+	recipients := fs.Bool("recipients", false, "list each warning's recipients: addressed or copied (抄送), and for a jurisdiction downstream its river, distance and the estimated arrival of the water")
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *kind != "" && !slices.Contains(contract.WarningKinds, *kind) {
+		return usageError{fmt.Sprintf("--kind %q is not accepted (accepted: %s)", *kind, strings.Join(contract.WarningKinds, ", "))}
 	}
 	s, err := e.openStore(ctx)
 	if err != nil {
@@ -241,7 +250,28 @@ func runAlertsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, w := range ws {
+		if *kind != "" && w.Kind != *kind {
+			continue
+		}
 		fmt.Fprintf(e.stdout, "%-28s r%-2d %-9s %-7s L%d %s\n", w.WarningID, w.Revision, w.Kind, w.Status, w.Level, w.Title)
+		if !*recipients {
+			continue
+		}
+		for _, r := range w.Recipients {
+			how := "主送"
+			if r.Copy {
+				how = "抄送"
+			}
+			line := fmt.Sprintf("    %s %s", how, r.OrgName)
+			if d := r.Downstream; d != nil {
+				line += fmt.Sprintf("（下游：%s，约 %.0f 公里，预计%s到达本辖区河段", d.River, d.DistanceKm, notice.ArrivalText(d.ArrivalFrom.Time, d.ArrivalTo.Time))
+				if d.DrinkingWater != "" {
+					line += "；饮用水水源：" + d.DrinkingWater
+				}
+				line += "）"
+			}
+			fmt.Fprintln(e.stdout, line)
+		}
 	}
 	return nil
 }
