@@ -7,7 +7,7 @@ CLUSTER  := deploy/local/cluster.sh
 SHELL   := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: all build browser chdb services services-utc services-stop services-status cluster cluster-stop cluster-status cluster-test demo test compat unit lint faults bench clean
+.PHONY: all build browser chdb services services-utc services-stop services-status cluster cluster-stop cluster-status cluster-test cluster-faults demo test compat unit lint faults bench clean
 
 all: build
 
@@ -45,6 +45,18 @@ cluster-test: cluster
 	  $(GO) vet -tags cluster ./integration/cluster && \
 	  $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags cluster ./integration/cluster && \
 	  $(GO) test -count=1 -tags cluster -p 1 -v -timeout 20m ./integration/cluster
+
+## cluster-faults: kill -9 a ClickHouse replica during ingest, the leading Kafka broker under
+## load, the leading `ecowatch run` mid-cycle; pause the leader past its ZooKeeper session; two
+## `alerts run` at once. Each test ends with the reconciliation; the whole log is kept in
+## .local/cluster-faults.log.
+cluster-faults: cluster
+	mkdir -p .local
+	eval "$$($(CLUSTER) env)" && \
+	  $(GO) vet -tags 'cluster faults' ./integration/cluster && \
+	  $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags 'cluster faults' ./integration/cluster && \
+	  $(GO) test -count=1 -tags 'cluster faults' -run TestFault -p 1 -v -timeout 60m ./integration/cluster 2>&1 | tee .local/cluster-faults.log \
+	    | grep -E '^(reconciliation|fault:|--- |ok|FAIL|PASS)' || { echo "cluster faults failed; the whole log is in .local/cluster-faults.log"; exit 1; }
 
 ## demo: the main job end to end on simulated data; everything lands in out/
 demo: services build

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -77,8 +78,36 @@ func (c *Conn) Transport() *kafka.Transport {
 	return &kafka.Transport{DialTimeout: 10 * time.Second, TLS: c.tls, SASL: c.sasl}
 }
 
+// DefaultMaxMessageBytes is Kafka's documented default of the broker setting message.max.bytes,
+// which is also the default of a topic's max.message.bytes: the largest record batch the
+// broker accepts (1 MiB plus 12 bytes of log overhead).
+const DefaultMaxMessageBytes = 1048588
+
+// batchOverhead is what a record batch adds on the wire to the sizes kafka-go counts for its
+// messages (a v2 batch header is 61 bytes; kafka-go counts each record a few bytes larger than
+// it is), with room to spare.
+const batchOverhead = 1 << 10
+
+// BatchBytes is the most bytes, as kafka-go counts them, a writer may put in one batch for a
+// topic whose limit is maxMessageBytes. It is also the largest single message the topic takes.
+func BatchBytes(maxMessageBytes int) int64 {
+	return int64(max(maxMessageBytes-batchOverhead, 1))
+}
+
+// MessageBytes is the size kafka-go counts for m against a writer's BatchBytes: key, value,
+// headers and a record's fixed fields.
+func MessageBytes(m kafka.Message) int64 {
+	n := len(m.Key) + len(m.Value) + 22
+	for _, h := range m.Headers {
+		n += len(h.Key) + len(h.Value) + 10
+	}
+	return int64(n)
+}
+
 // Writer returns a synchronous writer to topic that waits for all in-sync replicas and keys
-// messages to partitions by hash, so one report's messages stay in order. Close it when done.
+// messages to partitions by hash, so one report's messages stay in order. Its batches fit
+// Kafka's default limit (DefaultMaxMessageBytes); FitWriter fits them to the topic's own limit
+// on the broker. Close it when done.
 func (c *Conn) Writer(topic string) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:         kafka.TCP(c.cfg.Brokers...),
@@ -87,9 +116,49 @@ func (c *Conn) Writer(topic string) *kafka.Writer {
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 5 * time.Millisecond,
 		BatchSize:    1000,
-		BatchBytes:   16 << 20,
+		BatchBytes:   BatchBytes(DefaultMaxMessageBytes),
 		Transport:    c.Transport(),
 	}
+}
+
+// FitWriter reads the limit of w's topic from the broker and bounds w's batches by it (call it
+// before the first write). When the broker does not say, w keeps the default limit and the
+// error says why.
+func (c *Conn) FitWriter(ctx context.Context, w *kafka.Writer) error {
+	limit, err := c.MaxMessageBytes(ctx, w.Topic)
+	if err != nil {
+		return err
+	}
+	w.BatchBytes = BatchBytes(limit)
+	return nil
+}
+
+// MaxMessageBytes asks the broker for the largest record batch topic accepts: the topic's
+// max.message.bytes, which is the broker's message.max.bytes unless the topic overrides it.
+func (c *Conn) MaxMessageBytes(ctx context.Context, topic string) (int, error) {
+	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 10 * time.Second}
+	resp, err := client.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{
+		ResourceType: kafka.ResourceTypeTopic, ResourceName: topic, ConfigNames: []string{"max.message.bytes"},
+	}}})
+	if err != nil {
+		return 0, fmt.Errorf("broker: reading max.message.bytes of topic %s from %v: %w", topic, c.cfg.Brokers, err)
+	}
+	for _, r := range resp.Resources {
+		if r.Error != nil {
+			return 0, fmt.Errorf("broker: reading max.message.bytes of topic %s: %w", topic, r.Error)
+		}
+		for _, e := range r.ConfigEntries {
+			if e.ConfigName != "max.message.bytes" {
+				continue
+			}
+			n, err := strconv.Atoi(e.ConfigValue)
+			if err != nil || n <= 0 {
+				return 0, fmt.Errorf("broker: topic %s has max.message.bytes %q, not a positive number", topic, e.ConfigValue)
+			}
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("broker: the broker did not report max.message.bytes of topic %s", topic)
 }
 
 // Topics are the four topics of the configuration, inputs first.
@@ -106,7 +175,8 @@ func (c *Conn) EnsureTopics(ctx context.Context, replication int, topics ...stri
 	for _, t := range topics {
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: c.cfg.Partitions, ReplicationFactor: replication})
 	}
-	resp, err := client.CreateTopics(ctx, req)
+	var resp *kafka.CreateTopicsResponse
+	err := askAgain(ctx, func() (err error) { resp, err = client.CreateTopics(ctx, req); return err })
 	if err != nil {
 		return fmt.Errorf("broker: creating topics %v on %v: %w", topics, c.cfg.Brokers, err)
 	}
@@ -178,7 +248,11 @@ func topicsReady(meta *kafka.MetadataResponse, want int) bool {
 // DeleteTopics deletes topics and waits until they are gone. Missing topics are not an error.
 func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 15 * time.Second}
-	resp, err := client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+	var resp *kafka.DeleteTopicsResponse
+	err := askAgain(ctx, func() (err error) {
+		resp, err = client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("broker: deleting topics %v: %w", topics, err)
 	}
@@ -204,4 +278,29 @@ func (c *Conn) DeleteTopics(ctx context.Context, topics ...string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// askAgain runs an admin request until it succeeds, fails for good, or ctx ends: a broker busy
+// with its controller work (deleting many topics at once, say) answers "Broker Not Available"
+// or "Not Controller" for a moment.
+func askAgain(ctx context.Context, request func() error) error {
+	for {
+		err := request()
+		if err == nil || !temporary(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// temporary reports whether a Kafka error says to ask again: kafka-go's Temporary codes (Not
+// Controller, Request Timed Out …) and Broker Not Available, which a busy KRaft broker answers
+// to admin requests for a moment.
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.Is(err, kafka.BrokerNotAvailable) || errors.As(err, &t) && t.Temporary()
 }

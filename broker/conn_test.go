@@ -13,6 +13,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/big"
 	"net"
@@ -254,4 +255,21 @@ func testCA(t *testing.T) (*x509.Certificate, []byte) {
 		t.Fatal(err)
 	}
 	return cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func TestTemporaryKafkaErrorsAreAskedAgain(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("kafka.(*Client).DeleteTopics: %w", kafka.BrokerNotAvailable), true},
+		{kafka.NotController, true},
+		{kafka.RequestTimedOut, true},
+		{kafka.TopicAuthorizationFailed, false},
+		{errors.New("dial tcp: connection refused"), false},
+	} {
+		if got := temporary(tc.err); got != tc.want {
+			t.Errorf("temporary(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -26,7 +27,31 @@ type Config struct {
 	Ingest     Ingest
 	Privacy    Privacy
 	Alerts     Alerts
+	ZooKeeper  ZooKeeper
+	Serve      Serve
 	OutDir     string
+}
+
+// ZooKeeper is the coordination service several ecowatch instances share: the leader election
+// of `ecowatch run` and the serial numbers of notices (package coord). Empty Addr: one instance.
+type ZooKeeper struct {
+	Addr []string
+	// Root is the path under which ecowatch keeps its nodes, one folder per database.
+	Root string
+	// SessionTimeout is how long ZooKeeper keeps a silent instance's session: a dead leader is
+	// replaced after about this long.
+	SessionTimeout time.Duration
+}
+
+// Serve holds the settings of `ecowatch serve`: who may sign in and how, and TLS.
+type Serve struct {
+	AccountsFile            string
+	SessionIdle, SessionMax time.Duration
+	TLSCertFile, TLSKeyFile string
+	TrustedProxies          []string
+	SSOUserHeader           string
+	SSOJurisdictionHeader   string
+	SSONameHeader           string
 }
 
 // Alerts holds the detector schedules and deliveries.
@@ -176,6 +201,53 @@ var settings = []setting{
 			c.Alerts.WatershedReach, err = durationIn(v, time.Hour, 336*time.Hour)
 			return
 		}},
+	{"zookeeper.addr", "", "ZooKeeper ensemble (the one the ClickHouse replicas use), comma-separated host:port: several `ecowatch run` instances elect there the one that runs the scheduled jobs, and notices get their serial numbers there. Required with clickhouse.cluster; empty: a single instance.", false,
+		func(c *Config, v string) error { c.ZooKeeper.Addr, _ = list(v); return nil }},
+	{"zookeeper.root", "/ecowatch", "ZooKeeper path under which ecowatch keeps its nodes (one folder per clickhouse.database).", false,
+		func(c *Config, v string) error {
+			c.ZooKeeper.Root = v
+			if !strings.HasPrefix(v, "/") || len(v) < 2 || strings.HasSuffix(v, "/") || strings.Contains(v, "//") {
+				return fmt.Errorf("%q is not accepted (accepted: an absolute ZooKeeper path such as /ecowatch, without a trailing /)", v)
+			}
+			return nil
+		}},
+	{"zookeeper.session-timeout", "10s", "How long ZooKeeper waits for a silent instance before ending its session: a leading `ecowatch run` that dies is replaced after about this long (Go duration, 4s–40s; the server bounds it by 2 and 20 ticks).", false,
+		func(c *Config, v string) (err error) {
+			c.ZooKeeper.SessionTimeout, err = durationIn(v, 4*time.Second, 40*time.Second)
+			return
+		}},
+	{"serve.accounts-file", "", "Accounts of `ecowatch serve` (one line per person: login, bcrypt hash, jurisdiction, name, active|disabled; managed by `ecowatch user`). Empty: no password sign-in (then single sign-on is required).", false,
+		func(c *Config, v string) error { c.Serve.AccountsFile = v; return nil }},
+	{"serve.session-idle", "30m", "A signed-in session ends after this long without a request (Go duration, 1m–24h).", false,
+		func(c *Config, v string) (err error) {
+			c.Serve.SessionIdle, err = durationIn(v, time.Minute, 24*time.Hour)
+			return
+		}},
+	{"serve.session-max", "12h", "A signed-in session ends this long after sign-in, used or not (Go duration, 5m–720h).", false,
+		func(c *Config, v string) (err error) {
+			c.Serve.SessionMax, err = durationIn(v, 5*time.Minute, 720*time.Hour)
+			return
+		}},
+	{"serve.tls-cert-file", "", "PEM certificate chain of `ecowatch serve` (with serve.tls-key-file: serve HTTPS). Empty: plain HTTP, on loopback only unless --insecure-http-beyond-loopback.", false,
+		func(c *Config, v string) error { c.Serve.TLSCertFile = v; return nil }},
+	{"serve.tls-key-file", "", "PEM private key of serve.tls-cert-file.", false,
+		func(c *Config, v string) error { c.Serve.TLSKeyFile = v; return nil }},
+	{"serve.trusted-proxies", "", "Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto and single-sign-on headers are believed: IP addresses or CIDR ranges, comma-separated (empty: none).", false,
+		func(c *Config, v string) error {
+			c.Serve.TrustedProxies, _ = list(v)
+			for _, p := range c.Serve.TrustedProxies {
+				if err := addressOrCIDR(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	{"serve.sso-user-header", "", "Single sign-on: the request header in which a trusted proxy passes the login, e.g. X-Remote-User (empty: off). Needs serve.trusted-proxies.", false,
+		func(c *Config, v string) error { c.Serve.SSOUserHeader = v; return headerName(v) }},
+	{"serve.sso-jurisdiction-header", "X-Remote-Jurisdiction", "Single sign-on: the header with the person's jurisdiction (nation, a province or a prefecture-level city code).", false,
+		func(c *Config, v string) error { c.Serve.SSOJurisdictionHeader = v; return headerName(v) }},
+	{"serve.sso-name-header", "X-Remote-Name", "Single sign-on: the header with the display name (UTF-8 or percent-encoded; empty: the login).", false,
+		func(c *Config, v string) error { c.Serve.SSONameHeader = v; return headerName(v) }},
 	{"out.dir", "out", "Folder for notices, reports and dashboards.", false,
 		func(c *Config, v string) error { c.OutDir = v; return nonEmpty(v) }},
 }
@@ -340,6 +412,26 @@ func durationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not accepted (accepted: a Go duration such as 500ms or 2s, from %s to %s)", v, lo, hi)
 	}
 	return d, nil
+}
+
+func addressOrCIDR(v string) error {
+	if _, err := netip.ParsePrefix(v); err == nil {
+		return nil
+	}
+	if _, err := netip.ParseAddr(v); err == nil {
+		return nil
+	}
+	return fmt.Errorf("%q is not accepted (accepted: IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.5, 10.1.0.0/24)", v)
+}
+
+// headerName accepts an HTTP header name (token characters) or nothing.
+func headerName(v string) error {
+	for _, r := range v {
+		if !(r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return fmt.Errorf("%q is not accepted (accepted: a header name of letters, digits and -, e.g. X-Remote-User)", v)
+		}
+	}
+	return nil
 }
 
 func identifier(v string) error {

@@ -25,8 +25,15 @@ var timeLayouts = []string{
 	"2006-01-02 15:04",
 }
 
+// maxTimeLen is longer than any accepted timestamp (RFC 3339 with nanoseconds and an offset is
+// 35 bytes): a longer value is refused without trying the layouts.
+const maxTimeLen = 64
+
 // ParseTime parses a contract timestamp; a value without an offset is Asia/Shanghai time.
 func ParseTime(s string) (time.Time, bool) {
+	if len(s) > maxTimeLen {
+		return time.Time{}, false
+	}
 	for i, layout := range timeLayouts {
 		var t time.Time
 		var err error

@@ -14,15 +14,19 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
-	"github.com/ecowatch/ecowatch/store"
+	"github.com/ecowatch/ecowatch/region"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func generate(t *testing.T, src Source, scope string) string {
 	t.Helper()
+	sc, err := region.Default().ParseScope(scope)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "dash")
-	index, err := Generate(context.Background(), src, Options{Out: out, At: fxAt, Scope: scope, Log: quiet,
+	index, err := GenerateFrom(context.Background(), src, Options{Out: out, At: fxAt, Scope: sc, Log: quiet,
 		Now: func() time.Time { return fxAt.Add(time.Minute) }})
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +116,21 @@ func TestFiguresAgainstFixture(t *testing.T) {
 	}
 
 	nation := readFigures(t, out, "index.json")
+	// The ministry's page shows the access audit of the day before the page's time; no other
+	// page does.
+	if a := nation.Access; a == nil || a.SignIns != 3 || a.FailedSignIns != 6 || a.Opened != 12 || a.Refused != 2 || strings.Join(a.Logins, ",") != "hb.zhang" {
+		t.Errorf("access figures of the national page: %+v", a)
+	}
+	if p := src.accessAsked; !p.To.Equal(fxAt) || !p.From.Equal(fxAt.Add(-24*time.Hour)) {
+		t.Errorf("access audit asked for %v, want the day before %v", p, fxAt)
+	}
+	if page := readFile(t, out, "index.html"); !strings.Contains(page, `id="p-access"`) || !strings.Contains(page, "湖北&lt;省厅&gt;张三") ||
+		!strings.Contains(page, "<td>湖北省</td>") || !strings.Contains(page, "192.0.2.7") {
+		t.Error("the national page has no access panel, or an unescaped name in it")
+	}
+	if readFigures(t, out, "440000.json").Access != nil || strings.Contains(readFile(t, out, "440000.html"), `id="p-access"`) {
+		t.Error("a province's page shows the access audit")
+	}
 	if got := strings.Join(nation.Pages, ","); got != "110000,420000,440000" {
 		t.Errorf("national page links to %s", got)
 	}
@@ -196,8 +215,10 @@ func TestScopeProvince(t *testing.T) {
 	}
 	checkLinks(t, out)
 
-	if _, err := Generate(context.Background(), newFixture(), Options{Out: t.TempDir() + "/x", Scope: "110100", Log: quiet}); err == nil {
-		t.Error("the placeholder 市辖区 accepted as a scope")
+	// a scope made by hand, not by region.Table.ParseScope, is checked again
+	_, err := GenerateFrom(context.Background(), newFixture(), Options{Out: t.TempDir() + "/x", Scope: region.Scope{Code: "110100"}, Log: quiet})
+	if err == nil || !strings.Contains(err.Error(), "accepted:") {
+		t.Errorf("the placeholder 市辖区 accepted as a scope: %v", err)
 	}
 }
 
@@ -208,7 +229,7 @@ func TestLinksResolve(t *testing.T) {
 
 var (
 	attrRE  = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
-	linksRE = regexp.MustCompile(`var LINKS=(\{[^;]*\});`)
+	linksRE = regexp.MustCompile(`<a href="([^"]*)" data-map="([^"]*)">`)
 )
 
 // checkLinks walks every page of the site: every href and src, and every target of the map's
@@ -226,18 +247,12 @@ func checkLinks(t *testing.T, out string) {
 		for _, m := range attrRE.FindAllStringSubmatch(b, -1) {
 			targets = append(targets, m[1])
 		}
-		m := linksRE.FindStringSubmatch(b)
-		if m == nil {
-			t.Errorf("%s: no map link table", name)
-		} else {
-			links := map[string]string{}
-			if err := json.Unmarshal([]byte(m[1]), &links); err != nil {
-				t.Errorf("%s: map links: %v", name, err)
+		// The map's drill-down follows the table's links that name a region of the map.
+		for _, m := range linksRE.FindAllStringSubmatch(b, -1) {
+			if m[2] == "" {
+				t.Errorf("%s: link %s names no region of the map", name, m[1])
 			}
-			for _, h := range links {
-				targets = append(targets, h)
-				mapLinks++
-			}
+			mapLinks++
 		}
 		for _, h := range targets {
 			u, err := url.Parse(h)
@@ -252,6 +267,16 @@ func checkLinks(t *testing.T, out string) {
 			if fi, err := os.Stat(p); err != nil || fi.IsDir() {
 				t.Errorf("%s: link %q does not resolve to a file", name, h)
 			}
+		}
+		// Nothing inline a strict Content-Security-Policy would refuse: scripts come from files,
+		// the charts' options are data.
+		for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(b, -1) {
+			if !strings.Contains(tag, ` src="`) && tag != `<script type="application/json" id="ew-data">` {
+				t.Errorf("%s: inline script %s", name, tag)
+			}
+		}
+		if strings.Contains(b, "<style") || strings.Contains(b, " style=") || strings.Contains(b, " on") && regexp.MustCompile(` on[a-z]+=`).MatchString(b) {
+			t.Errorf("%s: an inline style or event handler", name)
 		}
 		if strings.Contains(b, "http://") || strings.Contains(b, "https://") {
 			t.Errorf("%s mentions an absolute URL", name)
@@ -286,10 +311,10 @@ func readFile(t *testing.T, dir, name string) string {
 
 func TestIngestLagText(t *testing.T) {
 	at := sh(2026, 9, 30, 15, 0, 0)
-	if s, tone := lagText(store.IngestLag{At: at}); !strings.Contains(s, "尚无消息入库") || tone != "warn" {
+	if s, tone := lagText(IngestLag{At: at}); !strings.Contains(s, "尚无消息入库") || tone != "warn" {
 		t.Errorf("no messages: %q %s", s, tone)
 	}
-	s, tone := lagText(store.IngestLag{At: at, NewestMessage: at.Add(-2 * time.Hour), Backfilled: 3})
+	s, tone := lagText(IngestLag{At: at, NewestMessage: at.Add(-2 * time.Hour), Backfilled: 3})
 	if !strings.Contains(s, "接入延迟 2.0 小时") || !strings.Contains(s, "3 件") || tone != "warn" {
 		t.Errorf("two hours behind: %q %s", s, tone)
 	}

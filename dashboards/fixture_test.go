@@ -4,11 +4,11 @@ import (
 	"context"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/lifecycle"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
 )
@@ -28,11 +28,13 @@ type fxReport struct {
 type fixture struct {
 	regions   *region.Table
 	reports   []fxReport
-	warnings  []store.OpenWarning
-	deadlines []store.DeadlineRow
-	lag       store.IngestLag
+	warnings  []OpenWarning
+	deadlines []DeadlineRow
+	lag       IngestLag
 	mu        sync.Mutex // the queries run concurrently
 	calls     map[string]int
+	// accessAsked is the period the access summary was asked for.
+	accessAsked store.Period
 }
 
 func sh(y int, m time.Month, d, h, min, s int) time.Time {
@@ -59,22 +61,22 @@ func (f *fixture) codes(r fxReport) (province, city string) {
 	return province, city
 }
 
-func (f *fixture) inScope(r fxReport, scope string) bool {
+func (f *fixture) inScope(r fxReport, scope region.Scope) bool {
 	p, c := f.codes(r)
 	switch {
-	case scope == "":
+	case scope.IsNation():
 		return true
-	case strings.HasSuffix(scope, "0000"):
-		return p == scope
+	case scope.Level == region.Province:
+		return p == scope.Code
 	}
-	return c == scope
+	return c == scope.Code
 }
 
-func (f *fixture) DashboardCounts(ctx context.Context, q store.CountQuery) (*store.Counts, error) {
+func (f *fixture) Counts(ctx context.Context, q CountQuery) (*Counts, error) {
 	f.count("counts")
 	v := f.volumes(q)
 	d := f.daily(q.Scope, q.Trend)
-	c := &store.Counts{Volumes: v, Daily: d}
+	c := &Counts{Volumes: v, Daily: d}
 	for _, r := range f.reports {
 		if f.inScope(r, q.Scope) && r.ingested.After(q.IngestedAfter) {
 			for _, s := range q.Spans {
@@ -88,9 +90,9 @@ func (f *fixture) DashboardCounts(ctx context.Context, q store.CountQuery) (*sto
 	return c, nil
 }
 
-func (f *fixture) volumes(q store.CountQuery) []store.VolumeRow {
+func (f *fixture) volumes(q CountQuery) []VolumeRow {
 	type key struct{ rc, ch, cat string }
-	m := map[key][]uint64{}
+	m := map[key]counts{}
 	for _, r := range f.reports {
 		if !f.inScope(r, q.Scope) {
 			continue
@@ -98,9 +100,6 @@ func (f *fixture) volumes(q store.CountQuery) []store.VolumeRow {
 		k := key{r.region, r.channel, r.category}
 		any := false
 		c := m[k]
-		if c == nil {
-			c = make([]uint64, len(q.Spans))
-		}
 		for i, s := range q.Spans {
 			if s.Contains(r.at) {
 				c[i]++
@@ -111,14 +110,14 @@ func (f *fixture) volumes(q store.CountQuery) []store.VolumeRow {
 			m[k] = c
 		}
 	}
-	var out []store.VolumeRow
+	var out []VolumeRow
 	for k, c := range m {
-		out = append(out, store.VolumeRow{RegionCode: k.rc, Channel: k.ch, Category: k.cat, Counts: c})
+		out = append(out, VolumeRow{RegionCode: k.rc, Channel: k.ch, Category: k.cat, Counts: c})
 	}
 	return out
 }
 
-func (f *fixture) daily(scope string, span store.Span) []store.DailyRow {
+func (f *fixture) daily(scope region.Scope, span store.Period) []DailyRow {
 	type key struct {
 		p, c, cat string
 		day       time.Time
@@ -132,18 +131,18 @@ func (f *fixture) daily(scope string, span store.Span) []store.DailyRow {
 		day := time.Date(r.at.Year(), r.at.Month(), r.at.Day(), 0, 0, 0, 0, calendar.Shanghai)
 		m[key{p, c, r.category, day}]++
 	}
-	var out []store.DailyRow
+	var out []DailyRow
 	for k, n := range m {
-		out = append(out, store.DailyRow{ProvinceCode: k.p, CityCode: k.c, Category: k.cat, Day: k.day, Count: n})
+		out = append(out, DailyRow{ProvinceCode: k.p, CityCode: k.c, Category: k.cat, Day: k.day, Count: n})
 	}
 	return out
 }
 
-func (f *fixture) DashboardTargets(_ context.Context, q store.TargetQuery) ([]store.TargetRow, error) {
+func (f *fixture) Targets(_ context.Context, q TargetQuery) ([]TargetRow, error) {
 	f.count("targets")
 	type key struct{ j, t string }
 	type agg struct {
-		row       store.TargetRow
+		row       TargetRow
 		weeks     map[time.Time]bool
 		reporters map[string]bool
 	}
@@ -155,9 +154,9 @@ func (f *fixture) DashboardTargets(_ context.Context, q store.TargetQuery) ([]st
 		p, c := f.codes(r)
 		var js []string
 		switch {
-		case q.Scope == "":
+		case q.Scope.IsNation():
 			js = []string{"", p}
-		case strings.HasSuffix(q.Scope, "0000"):
+		case q.Scope.Level == region.Province:
 			js = []string{p}
 		}
 		if c != "" {
@@ -166,7 +165,7 @@ func (f *fixture) DashboardTargets(_ context.Context, q store.TargetQuery) ([]st
 		for _, j := range js {
 			a := m[key{j, r.target}]
 			if a == nil {
-				a = &agg{row: store.TargetRow{Jurisdiction: j, Key: r.target, Name: r.targetName, RegionCode: r.region},
+				a = &agg{row: TargetRow{Jurisdiction: j, Key: r.target, Name: r.targetName, RegionCode: r.region},
 					weeks: map[time.Time]bool{}, reporters: map[string]bool{}}
 				m[key{j, r.target}] = a
 			}
@@ -182,12 +181,12 @@ func (f *fixture) DashboardTargets(_ context.Context, q store.TargetQuery) ([]st
 			}
 		}
 	}
-	byJ := map[string][]store.TargetRow{}
+	byJ := map[string][]TargetRow{}
 	for _, a := range m {
 		a.row.Weeks, a.row.Reporters = uint64(len(a.weeks)), uint64(len(a.reporters))
 		byJ[a.row.Jurisdiction] = append(byJ[a.row.Jurisdiction], a.row)
 	}
-	var out []store.TargetRow
+	var out []TargetRow
 	for _, rows := range byJ {
 		sort.Slice(rows, func(a, b int) bool {
 			if rows[a].Recent != rows[b].Recent {
@@ -195,7 +194,7 @@ func (f *fixture) DashboardTargets(_ context.Context, q store.TargetQuery) ([]st
 			}
 			return rows[a].Key < rows[b].Key
 		})
-		rows = slices.DeleteFunc(rows, func(r store.TargetRow) bool { return r.Total < 2 }) // listed from two reports
+		rows = slices.DeleteFunc(rows, func(r TargetRow) bool { return r.Total < 2 }) // listed from two reports
 		for i := range rows {
 			rows[i].Top = i < q.TopN && rows[i].Recent > 0 && rows[i].Total >= 2
 		}
@@ -219,9 +218,9 @@ func (f *fixture) DashboardTargets(_ context.Context, q store.TargetQuery) ([]st
 	return out, nil
 }
 
-func (f *fixture) DashboardWarnings(_ context.Context, at time.Time) ([]store.OpenWarning, error) {
+func (f *fixture) Warnings(_ context.Context, at time.Time) ([]OpenWarning, error) {
 	f.count("warnings")
-	var out []store.OpenWarning
+	var out []OpenWarning
 	for _, w := range f.warnings {
 		if !w.IssuedAt.After(at) {
 			out = append(out, w)
@@ -230,18 +229,18 @@ func (f *fixture) DashboardWarnings(_ context.Context, at time.Time) ([]store.Op
 	return out, nil
 }
 
-func (f *fixture) DashboardDeadlines(_ context.Context, q store.DeadlineQuery) ([]store.DeadlineRow, error) {
+func (f *fixture) Deadlines(_ context.Context, q DeadlineQuery) ([]DeadlineRow, error) {
 	f.count("deadlines")
-	var out []store.DeadlineRow
+	var out []DeadlineRow
 	for _, d := range f.deadlines {
-		if q.Scope == "" || strings.HasPrefix(d.Org, strings.TrimRight(q.Scope, "0")) {
+		if q.Scope.Contains(d.Org) {
 			out = append(out, d)
 		}
 	}
 	return out, nil
 }
 
-func (f *fixture) DashboardIngestLag(_ context.Context, at time.Time) (store.IngestLag, error) {
+func (f *fixture) IngestLag(_ context.Context, at time.Time) (IngestLag, error) {
 	f.count("lag")
 	l := f.lag
 	l.At = at
@@ -288,7 +287,7 @@ func newFixture() *fixture {
 			r(sh(2026, 9, 15, 10, 0, 0), "440106", "web", "water", "T3"),
 			r(sh(2026, 9, 16, 10, 0, 0), "440106", "web", "water", "T3"),
 		},
-		warnings: []store.OpenWarning{
+		warnings: []OpenWarning{
 			{WarningID: "W1", Kind: "overdue", Status: "open", Level: 1, Title: "举报件办结环节超期：12369-440305-20260801-000001",
 				RegionCodes: []string{"440305"}, RecipientNames: []string{"广东省深圳市生态环境局"},
 				OpenedAt: sh(2026, 9, 20, 0, 0, 0), IssuedAt: sh(2026, 9, 25, 0, 0, 0)},
@@ -298,15 +297,25 @@ func newFixture() *fixture {
 			{WarningID: "W3", Kind: "cluster", Status: "open", Level: 2, Title: "之后才发出",
 				RegionCodes: []string{"440106"}, OpenedAt: sh(2026, 10, 2, 0, 0, 0), IssuedAt: sh(2026, 10, 2, 0, 0, 0)},
 		},
-		deadlines: []store.DeadlineRow{
-			{Org: "440305", Step: "close", Overdue: 2, OldestDue: sh(2026, 9, 1, 23, 59, 59), OnTime: 8, Late: 2},
-			{Org: "440300", Step: "accept", Overdue: 1, OldestDue: sh(2026, 9, 20, 23, 59, 59), OnTime: 10},
-			{Org: "440000", Step: "assign", OnTime: 5, Late: 5},
+		deadlines: []DeadlineRow{
+			{Org: "440305", Step: lifecycle.StepClose, Overdue: 2, OldestDue: sh(2026, 9, 1, 23, 59, 59), OnTime: 8, Late: 2},
+			{Org: "440300", Step: lifecycle.StepAccept, Overdue: 1, OldestDue: sh(2026, 9, 20, 23, 59, 59), OnTime: 10},
+			{Org: "440000", Step: lifecycle.StepAssign, OnTime: 5, Late: 5},
 		},
-		lag: store.IngestLag{NewestMessage: fxAt.Add(-90 * time.Second), RecentMessages: 120,
+		lag: IngestLag{NewestMessage: fxAt.Add(-90 * time.Second), RecentMessages: 120,
 			DelayMedian: 2 * time.Second, DelayMax: 9 * time.Second},
 	}
 	// The hostile-named target's report was only ingested after fxAt (a backfill).
 	f.reports[len(f.reports)-1].ingested = fxAt.Add(time.Hour)
 	return f
+}
+
+func (f *fixture) Access(_ context.Context, p store.Period) (AccessSummary, error) {
+	f.count("access")
+	f.mu.Lock()
+	f.accessAsked = p
+	f.mu.Unlock()
+	return AccessSummary{SignIns: 3, FailedSignIns: 6, SignOuts: 1, Opened: 12, Refused: 2,
+		Users:      []AccessUser{{Login: "hb.zhang", Name: "湖北<省厅>张三", Jurisdiction: "420000", Opened: 9, Refused: 2, SignIns: 2, Last: fxAt.Add(-time.Hour)}},
+		FailedFrom: []AccessAddress{{Addr: "192.0.2.7", Failed: 6, Logins: 1, Last: fxAt.Add(-2 * time.Hour)}}}, nil
 }

@@ -2,13 +2,12 @@ package dashboards
 
 import (
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/ecowatch/ecowatch/lifecycle"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
-	"github.com/ecowatch/ecowatch/store"
 )
 
 // Levels of a jurisdiction page.
@@ -18,14 +17,9 @@ const (
 	levelCity     = 2
 )
 
-// counts holds one number per span (the span* indexes).
-type counts [nSpans]uint64
-
-func (c *counts) add(o []uint64) {
+func (c *counts) add(o counts) {
 	for i := range c {
-		if i < len(o) {
-			c[i] += o[i]
-		}
+		c[i] += o[i]
 	}
 }
 
@@ -101,8 +95,8 @@ type jur struct {
 	Place    map[string]*counts           // per region code as reported (the finest known place)
 	Daily    map[string]map[string]uint64 // day (2006-01-02) → category → reports
 
-	Targets, Repeats []store.TargetRow
-	Warnings         []store.OpenWarning
+	Targets, Repeats []TargetRow
+	Warnings         []OpenWarning
 	Bureaus          map[string]*bureau // per responsible bureau (jurisdiction code)
 }
 
@@ -114,7 +108,7 @@ func newJur(code, name string, level int, parent string) *jur {
 	}
 }
 
-func bump(m map[string]*counts, key string, c []uint64) {
+func bump(m map[string]*counts, key string, c counts) {
 	v := m[key]
 	if v == nil {
 		v = &counts{}
@@ -126,7 +120,7 @@ func bump(m map[string]*counts, key string, c []uint64) {
 // bureau is one responsible bureau's deadlines in a jurisdiction.
 type bureau struct {
 	Code      string
-	Overdue   map[string]uint64 // per step
+	Overdue   map[lifecycle.Step]uint64
 	OldestDue time.Time
 	OnTime    uint64
 	Late      uint64
@@ -140,7 +134,7 @@ func (b *bureau) overdue() uint64 {
 	return n
 }
 
-func (b *bureau) merge(r store.DeadlineRow) {
+func (b *bureau) merge(r DeadlineRow) {
 	if r.Overdue > 0 {
 		b.Overdue[r.Step] += r.Overdue
 		if b.OldestDue.IsZero() || r.OldestDue.Before(b.OldestDue) {
@@ -153,16 +147,16 @@ func (b *bureau) merge(r store.DeadlineRow) {
 
 // tree is every jurisdiction of a generation, keyed by code ("" for the nation).
 type tree struct {
-	scope   string
+	scope   region.Scope
 	regions *region.Table
 	orgs    *org.Directory
 	loc     *locator
 	jurs    map[string]*jur
 }
 
-func newTree(scope string, regions *region.Table) *tree {
+func newTree(scope region.Scope, regions *region.Table) *tree {
 	t := &tree{scope: scope, regions: regions, orgs: org.New(regions), loc: newLocator(regions), jurs: map[string]*jur{}}
-	if scope == "" {
+	if scope.IsNation() {
 		t.jurs[""] = newJur("", "全国", levelNation, "")
 	}
 	return t
@@ -192,12 +186,12 @@ func (t *tree) get(code string, level int) *jur {
 // inScope reports whether a page of code at level belongs to the generation.
 func (t *tree) inScope(code string, level int) bool {
 	switch {
-	case t.scope == "":
+	case t.scope.IsNation():
 		return true
-	case strings.HasSuffix(t.scope, "0000"):
-		return code[:2] == t.scope[:2]
+	case t.scope.Level == region.Province:
+		return t.scope.Contains(code)
 	default:
-		return level == levelCity && code == t.scope
+		return level == levelCity && code == t.scope.Code
 	}
 }
 
@@ -220,7 +214,7 @@ func (t *tree) levels(p placement) (js []*jur, units []string) {
 	return js, units
 }
 
-func (t *tree) addVolumes(rows []store.VolumeRow) {
+func (t *tree) addVolumes(rows []VolumeRow) {
 	for _, r := range rows {
 		js, units := t.levels(t.loc.place(r.RegionCode))
 		for i, j := range js {
@@ -235,7 +229,7 @@ func (t *tree) addVolumes(rows []store.VolumeRow) {
 	}
 }
 
-func (t *tree) addDaily(rows []store.DailyRow) {
+func (t *tree) addDaily(rows []DailyRow) {
 	for _, r := range rows {
 		code := r.CityCode
 		if code == "" {
@@ -254,7 +248,7 @@ func (t *tree) addDaily(rows []store.DailyRow) {
 	}
 }
 
-func (t *tree) addTargets(rows []store.TargetRow) {
+func (t *tree) addTargets(rows []TargetRow) {
 	for _, r := range rows {
 		j := t.jurs[r.Jurisdiction]
 		if j == nil {
@@ -292,7 +286,7 @@ func (t *tree) addTargets(rows []store.TargetRow) {
 }
 
 // addWarnings files each warning under every jurisdiction one of its regions lies in.
-func (t *tree) addWarnings(ws []store.OpenWarning) {
+func (t *tree) addWarnings(ws []OpenWarning) {
 	for _, w := range ws {
 		seen := map[*jur]bool{}
 		for _, code := range w.RegionCodes {
@@ -313,7 +307,7 @@ func (t *tree) addWarnings(ws []store.OpenWarning) {
 }
 
 // addDeadlines files each bureau's deadlines under the jurisdictions the bureau belongs to.
-func (t *tree) addDeadlines(rows []store.DeadlineRow) {
+func (t *tree) addDeadlines(rows []DeadlineRow) {
 	for _, r := range rows {
 		code := r.Org
 		if d, ok := t.orgs.Jurisdiction(r.Org); ok {
@@ -323,7 +317,7 @@ func (t *tree) addDeadlines(rows []store.DeadlineRow) {
 		for _, j := range js {
 			b := j.Bureaus[code]
 			if b == nil {
-				b = &bureau{Code: code, Overdue: map[string]uint64{}}
+				b = &bureau{Code: code, Overdue: map[lifecycle.Step]uint64{}}
 				j.Bureaus[code] = b
 			}
 			b.merge(r)
@@ -336,7 +330,7 @@ func (t *tree) addDeadlines(rows []store.DeadlineRow) {
 func (t *tree) pages() []*jur {
 	var out []*jur
 	for _, j := range t.jurs {
-		if j.Code == t.scope || j.hasData() {
+		if j.Code == t.scope.Code || j.hasData() {
 			out = append(out, j)
 		}
 	}

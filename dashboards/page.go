@@ -14,7 +14,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/types"
 
 	"github.com/ecowatch/ecowatch/contract"
-	"github.com/ecowatch/ecowatch/store"
+	"github.com/ecowatch/ecowatch/lifecycle"
 	"github.com/ecowatch/ecowatch/webassets"
 )
 
@@ -33,15 +33,19 @@ type page struct {
 	WarningsHidden         int
 	Bureaus                []bureauView
 	BureausHidden          int
-	Steps                  []string
+	Steps                  []lifecycle.Step
 	League                 []bureauView
 	LeagueSmall            []bureauView
 	LeagueLabel            string
+	LeagueSteps            string // the steps most deadlines of the league are of
 	Charts                 map[string]chart
 	Scripts                []string // script files, relative to the page
-	Init                   template.JS
-	RecentDays, TrendDays  int
-	MapMissing             bool
+	// Data is the JSON the page's script reads (#ew-data): the generation and the charts'
+	// options.
+	Data                  template.JS
+	Access                *accessView // the ministry's page only
+	RecentDays, TrendDays int
+	MapMissing            bool
 }
 
 type crumb struct{ Name, Href string }
@@ -61,6 +65,10 @@ type site struct {
 	lagTone   string
 	generated time.Time
 	pageFiles map[string]string // jurisdiction code → file name, for the pages generated
+	gen       string            // the generation's ID (GenerationFile)
+	every     time.Duration     // how often a served page checks for a new generation
+	root      string            // the root page's jurisdiction code ("" for the nation)
+	access    *AccessSummary    // the access audit of the last day, for the national root page
 }
 
 func (s *site) pageOf(code string) string { return s.pageFiles[code] }
@@ -89,7 +97,8 @@ func (s *site) build(j *jur) (*page, error) {
 		Name: j.Name, Title: j.Name + " · 生态环境举报态势", LevelName: [...]string{"全国", "省级", "市级"}[j.Level],
 		At: timeString(p.At), Generated: timeString(s.generated), Lag: s.lag, LagTone: s.lagTone,
 		Cards: j.cards(p), RecentDays: RecentDays, TrendDays: TrendDays, Charts: map[string]chart{},
-		Steps: stepOrder, Scripts: []string{webassets.EChartsJS},
+		Steps: lifecycle.Steps, Scripts: []string{webassets.EChartsJS},
+		LeagueSteps: lifecycle.StepAccept.Name() + "、" + lifecycle.StepAssign.Name() + "、" + lifecycle.StepClose.Name(),
 	}
 	// Breadcrumbs: nation › province › city, linked where the page exists.
 	chain := []string{""}
@@ -127,7 +136,29 @@ func (s *site) build(j *jur) (*page, error) {
 	if err := s.charts(j, pg); err != nil {
 		return nil, err
 	}
-	return pg, nil
+	if j.Code == s.root && s.access != nil {
+		pg.Access = s.accessView(*s.access)
+	}
+	return pg, s.pageData(pg)
+}
+
+// pageData is the JSON of #ew-data: the generation, how often to check for a new one, and the
+// options of every chart.
+func (s *site) pageData(pg *page) error {
+	opts := map[string]json.RawMessage{}
+	for id, c := range pg.Charts {
+		opts[id] = json.RawMessage(c.Option)
+	}
+	b, err := json.Marshal(struct {
+		Generation string                     `json:"generation"`
+		CheckEvery int64                      `json:"check_every_ms"`
+		Charts     map[string]json.RawMessage `json:"charts"`
+	}{s.gen, s.every.Milliseconds(), opts})
+	if err != nil {
+		return fmt.Errorf("dashboards: the data of %s: %w", pg.Name, err)
+	}
+	pg.Data = template.JS(safeJSON(string(b)))
+	return nil
 }
 
 func (s *site) children(j *jur, pg *page) {
@@ -161,6 +192,14 @@ func (s *site) children(j *jur, pg *page) {
 	for u := range warnings {
 		units[u] = true
 	}
+	sh, hasMap := mapFor(j.Code)
+	if hasMap {
+		for code := range sh.Features { // every unit of the map with a page is in the table: its link is the map's drill-down
+			if s.pageOf(code) != "" {
+				units[code] = true
+			}
+		}
+	}
 	for u := range units {
 		if u == "" {
 			continue
@@ -176,6 +215,9 @@ func (s *site) children(j *jur, pg *page) {
 			OnTimeRate: percent(due[u][0], due[u][1]),
 		}
 		row.HasPage = row.Href != ""
+		if hasMap {
+			row.MapName = sh.Features[u]
+		}
 		pg.Children = append(pg.Children, row)
 	}
 	sort.Slice(pg.Children, func(a, b int) bool {
@@ -231,7 +273,7 @@ func (s *site) places(j *jur, pg *page) {
 	}
 }
 
-func (s *site) target(t store.TargetRow) targetView {
+func (s *site) target(t TargetRow) targetView {
 	return targetView{
 		Name: t.Name, Place: s.placeName(t.RegionCode), Last: t.Last.Format("01-02"),
 		Recent: t.Recent, Total: t.Total, Weeks: t.Weeks, People: t.Reporters,
@@ -241,7 +283,7 @@ func (s *site) target(t store.TargetRow) targetView {
 const maxWarnings = 30
 
 func (s *site) warnings(j *jur, pg *page) {
-	ws := append([]store.OpenWarning(nil), j.Warnings...)
+	ws := append([]OpenWarning(nil), j.Warnings...)
 	sort.SliceStable(ws, func(a, b int) bool {
 		if ws[a].Level != ws[b].Level {
 			return ws[a].Level < ws[b].Level
@@ -261,15 +303,11 @@ func (s *site) warnings(j *jur, pg *page) {
 			}
 			places = append(places, s.placeName(rc))
 		}
-		status := "新发"
-		if w.Status == contract.StatusUpdated {
-			status = "更新"
-		}
 		pg.Warnings = append(pg.Warnings, warningView{
-			Level: levelName(w.Level), LevelClass: fmt.Sprintf("l%d", w.Level),
-			Kind: name(warningKinds, w.Kind), Title: w.Title, Place: strings.Join(places, "、"),
+			Level: contract.WarningLevelName(w.Level), LevelClass: fmt.Sprintf("l%d", w.Level),
+			Kind: contract.WarningKindName(w.Kind), Title: w.Title, Place: strings.Join(places, "、"),
 			Age: durationString(s.periods.At.Sub(w.OpenedAt)), Recipients: strings.Join(w.RecipientNames, "、"),
-			Status: status,
+			Status: contract.WarningStatusName(w.Status),
 		})
 	}
 }
@@ -283,7 +321,7 @@ func (s *site) bureaus(j *jur, pg *page) {
 			continue
 		}
 		v := bureauView{Name: s.tree.orgs.Bureau(code).Name, Overdue: b.overdue()}
-		for _, st := range stepOrder {
+		for _, st := range lifecycle.Steps {
 			v.Steps = append(v.Steps, b.Overdue[st])
 		}
 		v.Oldest = durationString(s.periods.At.Sub(b.OldestDue))
@@ -446,7 +484,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithGridOpts(opts.Grid{Left: "52", Right: "16", Top: "36", Bottom: "28"}),
 		charts.WithAnimation(false))
 	trend.SetXAxis(labels)
-	for _, cat := range categoryOrder {
+	for _, cat := range contract.Categories {
 		data := make([]opts.BarData, len(days))
 		any := false
 		for i, d := range days {
@@ -475,7 +513,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithAnimation(false))
 	var catLabels []string
 	var recent, before []opts.BarData
-	for _, cat := range categoryOrder {
+	for _, cat := range contract.Categories {
 		c := j.Category[cat]
 		if c == nil || c[spanRecent]+c[spanPrevRecent] == 0 {
 			continue
@@ -498,7 +536,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
 		charts.WithAnimation(false))
 	var data []opts.PieData
-	for _, ch := range channelOrder {
+	for _, ch := range contract.Channels {
 		if c := j.Channel[ch]; c != nil && c[spanRecent] > 0 {
 			data = append(data, opts.PieData{Name: contract.ChannelName(ch), Value: c[spanRecent]})
 		}
@@ -520,7 +558,7 @@ func (s *site) charts(j *jur, pg *page) error {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Left: "72", Right: "24", Top: "8", Bottom: "24"}),
 		charts.WithAnimation(false))
-	byStep := map[string]uint64{}
+	byStep := map[lifecycle.Step]uint64{}
 	for _, b := range j.Bureaus {
 		for st, n := range b.Overdue {
 			byStep[st] += n
@@ -528,12 +566,12 @@ func (s *site) charts(j *jur, pg *page) error {
 	}
 	var stepLabels []string
 	var stepData []opts.BarData
-	for i := len(stepOrder) - 1; i >= 0; i-- {
-		st := stepOrder[i]
-		if st == "return" && byStep[st] == 0 {
+	for i := len(lifecycle.Steps) - 1; i >= 0; i-- {
+		st := lifecycle.Steps[i]
+		if st == lifecycle.StepReturn && byStep[st] == 0 {
 			continue
 		}
-		stepLabels = append(stepLabels, stepNames[st])
+		stepLabels = append(stepLabels, st.Name())
 		stepData = append(stepData, opts.BarData{Value: byStep[st]})
 	}
 	steps.SetXAxis(stepLabels)
@@ -551,7 +589,6 @@ func (s *site) charts(j *jur, pg *page) error {
 	} else {
 		pg.Scripts = append(pg.Scripts, sh.File)
 		var data []opts.MapData
-		links := map[string]string{}
 		var top uint64
 		codes := make([]string, 0, len(sh.Features))
 		for code := range sh.Features {
@@ -566,9 +603,6 @@ func (s *site) charts(j *jur, pg *page) error {
 			}
 			top = max(top, n)
 			data = append(data, opts.MapData{Name: fname, Value: n})
-			if href := s.pageOf(code); href != "" {
-				links[fname] = href
-			}
 		}
 		m := charts.NewMap()
 		m.RegisterMapType(sh.Name)
@@ -586,14 +620,6 @@ func (s *site) charts(j *jur, pg *page) error {
 		if err := add("c_map", "100%", m); err != nil {
 			return err
 		}
-		lb, err := json.Marshal(links)
-		if err != nil {
-			return err
-		}
-		pg.Init = template.JS("var LINKS=" + safeJSON(string(lb)) + ";")
-	}
-	if pg.Init == "" {
-		pg.Init = "var LINKS={};"
 	}
 	return nil
 }

@@ -8,39 +8,11 @@ import (
 
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
-	"github.com/ecowatch/ecowatch/store"
+	"github.com/ecowatch/ecowatch/lifecycle"
 )
 
-// Names people read.
-var (
-	stepNames = map[string]string{
-		"accept": "受理", "assign": "交办转办", "return": "退回异议", "close": "办结", "review": "复查", "recheck": "复核",
-	}
-	stepOrder    = []string{"accept", "assign", "return", "close", "review", "recheck"}
-	warningKinds = map[string]string{
-		contract.WarningCluster: "聚集性举报", contract.WarningWatershed: "流域风险", contract.WarningRepeat: "重复举报",
-		contract.WarningOverdue: "办理超期", contract.WarningEmergency: "突发事件", contract.WarningProcedure: "程序违规",
-	}
-	categoryOrder = []string{"air", "water", "noise", "solid_waste", "soil", "radiation", "ecology", "other"}
-	channelOrder  = []string{"phone", "wechat", "web", "letter", "visit", "fax", "email", "other"}
-)
-
-func levelName(l int) string {
-	if l >= 1 && l <= 4 {
-		return [...]string{"一级", "二级", "三级", "四级"}[l-1]
-	}
-	return fmt.Sprintf("%d级", l)
-}
-
-func name(m map[string]string, code string) string {
-	if n, ok := m[code]; ok {
-		return n
-	}
-	if code == "" {
-		return "未分类"
-	}
-	return code
-}
+// Every name on a page comes from the one table of names: contract (warning kinds, levels and
+// statuses, channels, categories) and lifecycle (steps, in lifecycle.Steps order).
 
 // Figures are a page's numbers as written to its JSON file next to the HTML: what tests and
 // other tools read.
@@ -70,6 +42,9 @@ type Figures struct {
 	OverdueByStep   map[string]uint64 `json:"overdue_by_step"`
 	DueOnTime       uint64            `json:"due_last_90_days_on_time"`
 	DueLate         uint64            `json:"due_last_90_days_late"`
+
+	// Access is the access audit of the last day, on the national root page only.
+	Access *AccessFigures `json:"access_last_day,omitempty"`
 
 	TopTargets    []string `json:"top_targets"`
 	RepeatTargets []string `json:"repeat_targets"`
@@ -120,7 +95,7 @@ func (j *jur) figures(p periods, pageOf func(string) string) Figures {
 	}
 	for _, b := range j.Bureaus {
 		for s, n := range b.Overdue {
-			f.OverdueByStep[s] += n
+			f.OverdueByStep[string(s)] += n
 			f.Overdue += n
 		}
 		f.DueOnTime += b.OnTime
@@ -181,13 +156,13 @@ func (j *jur) cards(p periods) []card {
 	levels := make([]string, 0, 4)
 	for l := 1; l <= 4; l++ {
 		if n := f.WarningsByLevel[fmt.Sprint(l)]; n > 0 {
-			levels = append(levels, fmt.Sprintf("%s %d", levelName(l), n))
+			levels = append(levels, fmt.Sprintf("%s %d", contract.WarningLevelName(l), n))
 		}
 	}
 	steps := []string{}
-	for _, s := range stepOrder {
-		if n := f.OverdueByStep[s]; n > 0 {
-			steps = append(steps, fmt.Sprintf("%s %d", stepNames[s], n))
+	for _, s := range lifecycle.Steps {
+		if n := f.OverdueByStep[string(s)]; n > 0 {
+			steps = append(steps, fmt.Sprintf("%s %d", s.Name(), n))
 		}
 	}
 	return []card{
@@ -214,6 +189,7 @@ type childRow struct {
 	Overdue                      uint64
 	OnTimeRate                   string
 	HasPage                      bool
+	MapName                      string // the unit's region on the map, whose click follows the link
 }
 
 // placeRow is one of the places with the most reports.
@@ -238,7 +214,7 @@ type warningView struct {
 type bureauView struct {
 	Rank              int
 	Name              string
-	Steps             []uint64 // overdue per stepOrder
+	Steps             []uint64 // overdue per lifecycle.Steps
 	Overdue           uint64
 	Oldest            string
 	Due, OnTime, Late uint64
@@ -269,7 +245,7 @@ func durationString(d time.Duration) string {
 }
 
 // lagText describes the ingest lag for the page header.
-func lagText(l store.IngestLag) (text, tone string) {
+func lagText(l IngestLag) (text, tone string) {
 	var parts []string
 	switch {
 	case l.NewestMessage.IsZero():

@@ -21,13 +21,13 @@ import (
 	"github.com/ecowatch/ecowatch/store"
 )
 
-// DetectionOptions describe a detection evaluation: the simulator's stream of Scope (a
-// simulator scope: "nation" or a province code) with seed Seed, Warmup days of history
+// DetectionOptions describe a detection evaluation: the simulator's stream of Scope (the
+// nation or a province) with seed Seed, Warmup days of history
 // before From, the detectors run every hour from From to To. Clusters and Watershed, when
 // positive, set the number of injected clusters and watershed incidents (more events than the
 // simulator's defaults give the rates a sample; the false warnings do not depend on them).
 type DetectionOptions struct {
-	Scope              string
+	Scope              region.Scope
 	From, To           time.Time
 	Seed               int64
 	Warmup             int
@@ -152,10 +152,7 @@ func Calibrated(rows []Row, name string, anchor EvalResult) (Row, bool) {
 // reconciliation and the notice policy in memory, which counts the notices.
 func EvaluateDetection(st *SimulatedStream, opt DetectionOptions) (DetectionReport, error) {
 	regions := region.Default()
-	areaScope := opt.Scope
-	if areaScope == "nation" {
-		areaScope = ""
-	}
+	areaScope := opt.Scope.Code
 	var rep DetectionReport
 	rep.Reports = st.Reports()
 	rep.Areas = len(regions.Leaves(areaScope))
@@ -374,12 +371,8 @@ func (st *SimulatedStream) third(events []Event, from, to time.Time) ([]time.Dur
 // Detection runs the simulator with its injected events and writes the evaluation of
 // EvaluateDetection (`ecowatch eval detection`).
 func Detection(ctx context.Context, w io.Writer, regions *region.Table, cal *calendar.Calendar, opt DetectionOptions) error {
-	areaScope := opt.Scope
-	if areaScope == "nation" {
-		areaScope = ""
-	}
-	if len(regions.Leaves(areaScope)) == 0 {
-		return fmt.Errorf("eval: scope %q is not nation or a province code", opt.Scope)
+	if len(regions.Leaves(opt.Scope.Code)) == 0 {
+		return fmt.Errorf("eval: scope %v has no counties", opt.Scope)
 	}
 	start := time.Now()
 	cfg := simulate.Config{From: opt.From.AddDate(0, 0, -opt.Warmup), To: opt.To, Scope: opt.Scope, Seed: opt.Seed,

@@ -73,9 +73,9 @@ func TestEval(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t0 := time.Now()
-			opt := DetectionOptions{Scope: j.scope, From: from, To: to, Seed: int64(j.seed), Clusters: *evalClusters, Watershed: *evalWatershed,
+			opt := DetectionOptions{Scope: region.MustScope(j.scope), From: from, To: to, Seed: int64(j.seed), Clusters: *evalClusters, Watershed: *evalWatershed,
 				SkipSlowBaselines: !*evalEARS}
-			cfg := simulate.Config{From: from.AddDate(0, 0, -*evalWarmup), To: to, Scope: j.scope, Seed: int64(j.seed),
+			cfg := simulate.Config{From: from.AddDate(0, 0, -*evalWarmup), To: to, Scope: opt.Scope, Seed: int64(j.seed),
 				Clusters: opt.Clusters, WatershedIncidents: opt.Watershed}
 			st, err := NewSimulatedStream(cfg)
 			if err != nil {

@@ -1,11 +1,13 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +29,10 @@ type RecordWriter interface {
 type Options struct {
 	// BatchSize is the most messages in one write. Default 5000.
 	BatchSize int
+	// BatchBytes bounds the bytes (keys and values) of the messages in one batch, so that a
+	// stream of large messages cannot make a batch of BatchSize of them exhaust memory.
+	// Default 32 MiB.
+	BatchBytes int
 	// BatchWait is the longest a fetched message waits for its batch to fill. Default 1s.
 	BatchWait time.Duration
 	// UntilIdle, when positive, makes Run return once no message has arrived for this long
@@ -36,7 +42,8 @@ type Options struct {
 	UntilIdle time.Duration
 	// StartupGrace is the least time Run waits for a first message under UntilIdle. Default 30s.
 	StartupGrace time.Duration
-	// FlushTimeout bounds the final flush after the context ends (SIGTERM). Default 30s.
+	// FlushTimeout bounds the final flush after the context ends (SIGTERM) while its writes
+	// succeed; a write that fails after the context ended is not retried. Default 30s.
 	FlushTimeout time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
@@ -64,7 +71,7 @@ func (s Stats) Throughput() float64 {
 type Ingester struct {
 	opts      Options
 	conn      *broker.Conn
-	reader    *kafka.Reader
+	reader    *kafka.Reader // joined when Run starts
 	dlq       *kafka.Writer
 	store     RecordWriter
 	pipe      *pipeline.Pipeline
@@ -72,12 +79,18 @@ type Ingester struct {
 	metrics   *Metrics
 	log       *slog.Logger
 	stats     Stats
+	// stopping is Run's context: once it ends (SIGTERM) a failed write or commit is not
+	// retried. Flushes run under their own context, which outlives it by FlushTimeout.
+	stopping context.Context
 }
 
 // New creates an ingester; it joins the group when Run starts. Close it after Run returns.
 func New(conn *broker.Conn, w RecordWriter, pipe *pipeline.Pipeline, v *contract.Validator, m *Metrics, opts Options) *Ingester {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 5000
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 32 << 20
 	}
 	if opts.BatchWait <= 0 {
 		opts.BatchWait = time.Second
@@ -91,16 +104,50 @@ func New(conn *broker.Conn, w RecordWriter, pipe *pipeline.Pipeline, v *contract
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	in := &Ingester{
-		opts: opts, conn: conn, dlq: conn.Writer(conn.Config().TopicDLQ), store: w, pipe: pipe,
+	dlq := conn.Writer(conn.Config().TopicDLQ)
+	dlq.MaxAttempts = 1 // retried by ingest itself, which stops retrying on SIGTERM
+	return &Ingester{
+		opts: opts, conn: conn, dlq: dlq, stopping: context.Background(), store: w, pipe: pipe,
 		validator: v, metrics: m, log: opts.Logger, stats: Stats{ByCode: map[contract.Code]int{}},
 	}
-	in.reader = in.newReader()
-	return in
 }
 
-// newReader joins the consumer group (again): it resumes from the committed offsets.
-func (in *Ingester) newReader() *kafka.Reader {
+// limitWait bounds the start-up questions to the broker about its limits.
+const limitWait = 10 * time.Second
+
+// start reads the limits of the topics from the broker — the dead-letter writer's batches are
+// bounded by what dlq.v1 accepts, the reader fetches at least the largest message the input
+// topics accept — and joins the consumer group. When the broker does not answer, Kafka's
+// documented defaults are used and a warning says so.
+func (in *Ingester) start(ctx context.Context) {
+	cfg := in.conn.Config()
+	lctx, cancel := context.WithTimeout(ctx, limitWait)
+	defer cancel()
+	if err := in.conn.FitWriter(lctx, in.dlq); err != nil {
+		in.log.Warn("the limit of the dead-letter topic is unknown; assuming Kafka's default", "topic", cfg.TopicDLQ,
+			"max_message_bytes", broker.DefaultMaxMessageBytes, "err", err)
+	}
+	fetch := 16 << 20
+	for _, topic := range []string{cfg.TopicReports, cfg.TopicEvents} {
+		limit, err := in.conn.MaxMessageBytes(lctx, topic)
+		if err != nil {
+			in.log.Warn("the limit of an input topic is unknown; assuming Kafka's default", "topic", topic, "err", err)
+			limit = broker.DefaultMaxMessageBytes
+		}
+		fetch = max(fetch, limit+(1<<20))
+	}
+	in.log.Info("Kafka limits", "dead_letter_batch_bytes", in.dlq.BatchBytes, "fetch_bytes", fetch)
+	in.reader = in.newReader(fetch)
+}
+
+// queueCapacity bounds the messages the reader fetches ahead of ingest (kafka-go's default),
+// each possibly as large as the broker allows: a queue of BatchSize (5,000) could hold 5 GB
+// of messages of 1 MB. Measured with 150,000 reports, 100 is as fast.
+const queueCapacity = 100
+
+// newReader joins the consumer group: it resumes from the committed offsets. fetchBytes is at
+// least the largest message the broker may hand out, so that no message is too large to read.
+func (in *Ingester) newReader(fetchBytes int) *kafka.Reader {
 	cfg, opts := in.conn.Config(), in.opts
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:           cfg.Brokers,
@@ -108,9 +155,9 @@ func (in *Ingester) newReader() *kafka.Reader {
 		GroupTopics:       []string{cfg.TopicReports, cfg.TopicEvents},
 		Dialer:            in.conn.Dialer(),
 		MinBytes:          1,
-		MaxBytes:          16 << 20,
+		MaxBytes:          fetchBytes,
 		MaxWait:           250 * time.Millisecond,
-		QueueCapacity:     opts.BatchSize,
+		QueueCapacity:     min(opts.BatchSize, queueCapacity),
 		CommitInterval:    0, // synchronous commits, only after the batch is durable
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: 3 * time.Second,
@@ -128,16 +175,22 @@ func (in *Ingester) newReader() *kafka.Reader {
 
 // Close leaves the consumer group and closes the dead-letter writer.
 func (in *Ingester) Close() error {
-	return errors.Join(in.reader.Close(), in.dlq.Close())
+	var err error
+	if in.reader != nil {
+		err = in.reader.Close()
+	}
+	return errors.Join(err, in.dlq.Close())
 }
 
 // Stats returns what has been made durable so far. Not safe to call concurrently with Run.
 func (in *Ingester) Stats() Stats { return in.stats }
 
-// pending is one fetched message and, if invalid, its dead letter.
+// pending is one fetched message and, if invalid, its error and its dead letter (nil when
+// the dead letter cannot be written: it would not fit the dead-letter topic).
 type pending struct {
-	msg  kafka.Message
-	dead *contract.Error
+	msg    kafka.Message
+	dead   *contract.Error
+	letter *kafka.Message
 }
 
 // Run consumes until ctx ends (then flushes what it holds and returns nil) or, with
@@ -146,7 +199,15 @@ type pending struct {
 // Decoding and writing overlap: while one batch is being made durable by the flusher
 // goroutine, the next is fetched and built. Batches are flushed, and their offsets committed,
 // strictly in order, one at a time.
+//
+// When ctx ends, the batch being written is finished if its writes succeed (within
+// FlushTimeout); a write or commit that fails from then on is not retried: Run returns nil
+// promptly, and the messages not committed are delivered again to the next run.
 func (in *Ingester) Run(ctx context.Context) error {
+	in.stopping = ctx
+	if in.reader == nil {
+		in.start(ctx)
+	}
 	type job struct {
 		batch *pipeline.Batch
 		msgs  []pending
@@ -172,7 +233,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 	finish := func(err error) error {
 		close(jobs)
 		if ferr := <-flushErr; ferr != nil {
-			return ferr
+			return in.stopped(ctx, ferr)
 		}
 		if err == nil {
 			in.log.Info("ingest stopped", "reports", in.stats.Reports, "events", in.stats.Events, "dead_letters", in.stats.DeadLetters)
@@ -190,7 +251,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 			case ferr := <-flushErr:
 				batch.Release()
 				close(jobs)
-				return ferr
+				return in.stopped(ctx, ferr)
 			}
 		} else {
 			batch.Release()
@@ -208,7 +269,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 				return finish(nil)
 			case ferr := <-flushErr:
 				close(jobs)
-				return ferr
+				return in.stopped(ctx, ferr)
 			case <-time.After(fetchBackoff):
 			}
 			continue
@@ -218,6 +279,17 @@ func (in *Ingester) Run(ctx context.Context) error {
 			return finish(nil)
 		}
 	}
+}
+
+// stopped turns a flush given up because ctx ended into a clean stop: nothing was lost, since
+// the batch's offsets were not committed; its messages are delivered again to the next run.
+func (in *Ingester) stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, errStopping) {
+		in.log.Warn("stopped with a batch not written; its messages will be delivered again", "err", err)
+		in.log.Info("ingest stopped", "reports", in.stats.Reports, "events", in.stats.Events, "dead_letters", in.stats.DeadLetters)
+		return nil
+	}
+	return err
 }
 
 // idle reports whether the stream has been quiet for UntilIdle (after the first message) or
@@ -239,7 +311,8 @@ func (in *Ingester) fill(ctx context.Context) (*pipeline.Batch, []pending, error
 	batch := in.pipe.NewBatch()
 	var msgs []pending
 	deadline := time.Now().Add(in.opts.BatchWait)
-	for len(msgs) < in.opts.BatchSize {
+	size := 0
+	for len(msgs) < in.opts.BatchSize && size < in.opts.BatchBytes {
 		fctx, cancel := context.WithDeadline(ctx, deadline)
 		m, err := in.reader.FetchMessage(fctx)
 		cancel()
@@ -255,31 +328,38 @@ func (in *Ingester) fill(ctx context.Context) (*pipeline.Batch, []pending, error
 		if in.stats.FirstFetch.IsZero() {
 			in.stats.FirstFetch = time.Now()
 		}
-		msgs = append(msgs, pending{msg: m, dead: in.add(batch, m)})
+		size += len(m.Key) + len(m.Value)
+		msgs = append(msgs, in.add(batch, m))
 	}
 	return batch, msgs, nil
 }
 
-// add decodes and validates one message into the batch; it returns the validation error of an
-// invalid message.
-func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) *contract.Error {
+// add decodes and validates one message into the batch. An invalid message gets its dead
+// letter.
+func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) pending {
 	cfg := in.conn.Config()
 	in.metrics.Consumed.WithLabelValues(m.Topic).Inc()
 	in.metrics.Lag.WithLabelValues(m.Topic, strconv.Itoa(m.Partition)).Set(float64(max(m.HighWaterMark-m.Offset-1, 0)))
 	src := pipeline.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time}
+	// The size first, before any work on the message: a message over the limit is archived
+	// and dead-lettered, never parsed.
 	var verr error
-	switch m.Topic {
-	case cfg.TopicReports:
+	if e := contract.CheckSize(m.Value); e != nil {
+		verr = e
+	}
+	switch {
+	case verr != nil:
+	case m.Topic == cfg.TopicReports:
 		var r *contract.Report
 		if r, verr = in.validator.DecodeReport(m.Value); verr == nil {
 			batch.AddReport(src, r)
-			return nil
+			return pending{msg: m}
 		}
-	case cfg.TopicEvents:
+	case m.Topic == cfg.TopicEvents:
 		var e *contract.CaseEvent
 		if e, verr = in.validator.DecodeCaseEvent(m.Value); verr == nil {
 			batch.AddEvent(src, e)
-			return nil
+			return pending{msg: m}
 		}
 	default:
 		verr = &contract.Error{Code: contract.CodeUnknownTopic, Reason: "ingest 不处理主题 " + m.Topic + " 的消息"}
@@ -288,12 +368,45 @@ func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) *contract.Error 
 	if !errors.As(verr, &cerr) {
 		cerr = &contract.Error{Code: contract.CodeNotJSON, Reason: verr.Error()}
 	}
+	p := pending{msg: m, dead: cerr, letter: in.deadLetter(m, cerr)}
+	if p.letter == nil {
+		// Recorded where a person looks for it: ingest_errors says the dead letter is missing.
+		withNote := *cerr
+		withNote.Reason += "（死信超过 " + cfg.TopicDLQ + " 主题可接受的消息大小，未写入该主题）"
+		cerr = &withNote
+	}
 	batch.AddInvalid(src, cerr)
-	return cerr
+	return p
+}
+
+// deadLetter encodes the dead letter of m. It is nil when it would not fit the dead-letter
+// topic (bounded as dead letters are, only a topic configured far below Kafka's default
+// refuses one): the message is then in ingest_errors only, and an error log and
+// ecowatch_ingest_dead_letters_unwritten_total say so.
+func (in *Ingester) deadLetter(m kafka.Message, e *contract.Error) *kafka.Message {
+	dl := contract.NewDeadLetter(m.Topic, m.Partition, m.Offset, m.Key, m.Value, e, time.Now())
+	b, err := json.Marshal(dl)
+	if err != nil { // a struct of strings, bytes and numbers: cannot happen
+		panic(fmt.Sprintf("ingest: encoding a dead letter: %v", err))
+	}
+	letter := &kafka.Message{Key: dl.Key, Value: b}
+	if size := broker.MessageBytes(*letter); size > in.dlq.BatchBytes {
+		in.unwritten(m, e.Code, fmt.Errorf("a dead letter of %d bytes, the topic takes %d", size, in.dlq.BatchBytes))
+		return nil
+	}
+	return letter
+}
+
+// unwritten records a dead letter that cannot be written to the dead-letter topic.
+func (in *Ingester) unwritten(m kafka.Message, code contract.Code, err error) {
+	in.metrics.DeadLettersUnwritten.WithLabelValues(string(code)).Inc()
+	in.log.Error("dead letter not written to the dead-letter topic; the message is in ingest_errors and the sealed archive",
+		"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "code", code, "dead_letter_topic", in.dlq.Topic, "err", err)
 }
 
 // flush makes a batch durable — dead letters to Kafka, rows to ClickHouse — and only then
-// commits the offsets. Each step retries with backoff until it succeeds or ctx ends.
+// commits the offsets. Each step retries with backoff until it succeeds, ctx ends, or (after a
+// failure) ingest is stopping.
 func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pending) error {
 	start := time.Now()
 	if err := in.sendDeadLetters(ctx, msgs); err != nil {
@@ -333,9 +446,12 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	// not replaced: kafka-go's group reader redials and rejoins by itself once the broker is
 	// back (measured: ingest resumes about 40 s after a restart), whereas closing it and
 	// joining with a new one stalled ingest in the broker-restart fault test.
-	err := in.retryFor(ctx, "commit", 30*time.Second, func(ctx context.Context) error { return in.reader.CommitMessages(ctx, kmsgs...) })
+	// On SIGTERM a commit is given up at once, even its first attempt (kafka-go waits for a
+	// consumer generation that a broker outage ended until the attempt's deadline): the rows
+	// are durable, so nothing is lost.
+	err := in.retryFor(ctx, "commit", 30*time.Second, true, func(ctx context.Context) error { return in.reader.CommitMessages(ctx, kmsgs...) })
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !errors.Is(err, errStopping) {
 			return fmt.Errorf("ingest: committing offsets: %w", err)
 		}
 		in.log.Warn("offsets not committed; these messages will be delivered again and deduplicated", "messages", len(kmsgs), "err", err)
@@ -350,50 +466,104 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	return nil
 }
 
+// sendDeadLetters writes the batch's dead letters to the dead-letter topic. The writer splits
+// them into batches the topic accepts; a dead letter the broker still refuses as too large is
+// written alone, and if refused again skipped (it is in ingest_errors): one message never
+// holds the partition. Other failures are retried — only the dead letters not yet written.
 func (in *Ingester) sendDeadLetters(ctx context.Context, msgs []pending) error {
 	var out []kafka.Message
+	var from []pending // the message of each dead letter in out
 	for _, p := range msgs {
 		if p.dead == nil {
 			continue
 		}
-		dl := contract.DeadLetter{
-			Schema: contract.SchemaDLQ, Topic: p.msg.Topic, Partition: p.msg.Partition, Offset: p.msg.Offset,
-			Key: p.msg.Key, Value: p.msg.Value,
-			Error:    contract.DeadLetterError{Code: p.dead.Code, Field: p.dead.Field, Reason: p.dead.Reason},
-			FailedAt: contract.NewTime(time.Now()),
-		}
-		b, err := json.Marshal(dl)
-		if err != nil {
-			return fmt.Errorf("ingest: encoding dead letter for %s/%d/%d: %w", p.msg.Topic, p.msg.Partition, p.msg.Offset, err)
-		}
-		out = append(out, kafka.Message{Key: p.msg.Key, Value: b})
 		in.metrics.DeadLettered.WithLabelValues(string(p.dead.Code)).Inc()
 		in.stats.ByCode[p.dead.Code]++
 		in.log.Warn("message dead-lettered", "topic", p.msg.Topic, "partition", p.msg.Partition, "offset", p.msg.Offset, "code", p.dead.Code, "field", p.dead.Field)
+		if p.letter != nil {
+			out, from = append(out, *p.letter), append(from, p)
+		}
 	}
-	if len(out) == 0 {
+	return in.retry(ctx, "dlq", func(ctx context.Context) error {
+		if len(out) == 0 {
+			return nil
+		}
+		err := in.dlq.WriteMessages(ctx, out...)
+		var failed []kafka.Message
+		var failedFrom []pending
+		var tooLarge kafka.MessageTooLargeError
+		var werrs kafka.WriteErrors
+		switch {
+		case err == nil:
+		case errors.As(err, &tooLarge):
+			// One is larger than the writer's batches (deadLetter keeps those out; this is the
+			// net under it): nothing was written. Skip that one, retry the others.
+			for i, m := range out {
+				if bytes.Equal(m.Value, tooLarge.Message.Value) && bytes.Equal(m.Key, tooLarge.Message.Key) {
+					in.unwritten(from[i].msg, from[i].dead.Code, err)
+					failed = append(slices.Clone(out[:i]), out[i+1:]...)
+					failedFrom = append(slices.Clone(from[:i]), from[i+1:]...)
+					break
+				}
+			}
+		case errors.As(err, &werrs) && len(werrs) == len(out):
+			for i, werr := range werrs {
+				if werr == nil {
+					continue
+				}
+				if errors.Is(werr, kafka.MessageSizeTooLarge) {
+					// The broker refused the batch it was in: alone it may pass.
+					if werr = in.dlq.WriteMessages(ctx, out[i]); werr == nil {
+						continue
+					}
+					if errors.Is(werr, kafka.MessageSizeTooLarge) {
+						in.unwritten(from[i].msg, from[i].dead.Code, werr)
+						continue
+					}
+				}
+				failed, failedFrom = append(failed, out[i]), append(failedFrom, from[i])
+			}
+		default:
+			return err
+		}
+		out, from = failed, failedFrom
+		if len(out) > 0 {
+			return fmt.Errorf("%d dead letters not written: %w", len(out), err)
+		}
 		return nil
-	}
-	return in.retry(ctx, "dlq", func(ctx context.Context) error { return in.dlq.WriteMessages(ctx, out...) })
+	})
 }
 
 // attemptTimeout bounds one attempt of a write or a commit.
 const attemptTimeout = 30 * time.Second
 
-// retry runs op until it succeeds, backing off from 100ms to 30s, or until ctx ends.
+// errStopping marks a write or commit given up because ingest is stopping.
+var errStopping = errors.New("giving up, shutting down")
+
+// retry runs op until it succeeds, backing off from 100ms to 30s, or until ctx ends or ingest
+// is stopping.
 func (in *Ingester) retry(ctx context.Context, what string, op func(context.Context) error) error {
-	return in.retryFor(ctx, what, 0, op)
+	return in.retryFor(ctx, what, 0, false, op)
 }
 
 // retryFor is retry that gives up after limit (0: never) and returns the last error.
-func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Duration, op func(context.Context) error) error {
+//
+// The first attempt may finish after ingest is asked to stop (flush what is done) unless
+// abandonable; once an attempt has failed, stopping ends the retries, the backoff and any
+// attempt in progress at once, with errStopping.
+func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Duration, abandonable bool, op func(context.Context) error) error {
 	backoff := 100 * time.Millisecond
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		// Every attempt has a deadline: a Kafka client waiting on a connection the broker's
 		// restart left dead would otherwise never return.
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		unwatch := func() bool { return false }
+		if attempt > 1 || abandonable {
+			unwatch = context.AfterFunc(in.stopping, cancel)
+		}
 		err := op(actx)
+		unwatch()
 		cancel()
 		if err == nil {
 			if attempt > 1 {
@@ -401,8 +571,8 @@ func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Durati
 			}
 			return nil
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: giving up, shutting down: %w", what, err)
+		if ctx.Err() != nil || in.isStopping() {
+			return fmt.Errorf("%s: %w: %w", what, errStopping, err)
 		}
 		if limit > 0 && time.Since(start) >= limit {
 			return fmt.Errorf("%s: giving up after %s: %w", what, limit, err)
@@ -411,9 +581,13 @@ func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Durati
 		in.log.Warn("retrying", "what", what, "attempt", attempt, "backoff", backoff, "err", err)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s: giving up, shutting down: %w", what, err)
+			return fmt.Errorf("%s: %w: %w", what, errStopping, err)
+		case <-in.stopping.Done():
+			return fmt.Errorf("%s: %w: %w", what, errStopping, err)
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
 }
+
+func (in *Ingester) isStopping() bool { return in.stopping.Err() != nil }

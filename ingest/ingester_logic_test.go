@@ -72,9 +72,11 @@ func logicIngester(t *testing.T) (*Ingester, *syncBuffer) {
 	}
 	pipe, v := logicPipeline(t)
 	logs := &syncBuffer{}
+	dlq := conn.Writer(conn.Config().TopicDLQ)
+	t.Cleanup(func() { dlq.Close() })
 	return &Ingester{
 		opts: Options{BatchSize: 10, BatchWait: time.Second, UntilIdle: 4 * time.Second, StartupGrace: 30 * time.Second, FlushTimeout: time.Second},
-		conn: conn, pipe: pipe, validator: v, metrics: NewMetrics(prometheus.NewRegistry()),
+		conn: conn, dlq: dlq, stopping: context.Background(), pipe: pipe, validator: v, metrics: NewMetrics(prometheus.NewRegistry()),
 		log: slog.New(slog.NewTextHandler(logs, nil)), stats: Stats{ByCode: map[contract.Code]int{}},
 	}, logs
 }
@@ -144,7 +146,8 @@ func eventJSON(t *testing.T, reportID string) []byte {
 
 // TestNewConfiguresACommitAfterWriteConsumer: the consumer group reads both input topics from
 // the first offset and never commits by itself (offsets are committed only after the batch is
-// durable); its queue holds one batch; the DLQ writer waits for all replicas and keys by hash.
+// durable); its queue holds queueCapacity messages whatever the batch size (each may be as
+// large as the broker allows); the DLQ writer waits for all replicas and keys by hash.
 func TestNewConfiguresACommitAfterWriteConsumer(t *testing.T) {
 	cfg := logicKafkaConfig(t)
 	cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = "plain", "u", "p"
@@ -154,17 +157,18 @@ func TestNewConfiguresACommitAfterWriteConsumer(t *testing.T) {
 	}
 	pipe, v := logicPipeline(t)
 	for _, tc := range []struct {
-		opts      Options
-		wantBatch int
-	}{{Options{}, 5000}, {Options{BatchSize: 700, BatchWait: 50 * time.Millisecond}, 700}} {
+		opts Options
+	}{{Options{}}, {Options{BatchSize: 700, BatchWait: 50 * time.Millisecond}}} {
 		in := New(conn, nil, pipe, v, NewMetrics(prometheus.NewRegistry()), tc.opts)
-		rc := in.reader.Config()
+		reader := in.newReader(16 << 20)
+		rc := reader.Config()
+		reader.Close()
 		if rc.GroupID != cfg.Group || strings.Join(rc.GroupTopics, ",") != "r.v1,e.v1" || rc.Topic != "" {
 			t.Errorf("reader group %q topics %v (topic %q), want group %q on r.v1 and e.v1", rc.GroupID, rc.GroupTopics, rc.Topic, cfg.Group)
 		}
-		if rc.CommitInterval != 0 || rc.StartOffset != kafka.FirstOffset || rc.QueueCapacity != tc.wantBatch {
-			t.Errorf("commit interval %s, start offset %d, queue %d; want synchronous commits, the first offset, a queue of %d",
-				rc.CommitInterval, rc.StartOffset, rc.QueueCapacity, tc.wantBatch)
+		if rc.CommitInterval != 0 || rc.StartOffset != kafka.FirstOffset || rc.QueueCapacity != queueCapacity || rc.MaxBytes < 16<<20 {
+			t.Errorf("commit interval %s, start offset %d, queue %d, fetch %d bytes; want synchronous commits, the first offset, a queue of %d, 16 MiB fetches",
+				rc.CommitInterval, rc.StartOffset, rc.QueueCapacity, rc.MaxBytes, queueCapacity)
 		}
 		if rc.Dialer == nil || rc.Dialer.SASLMechanism == nil || rc.Dialer.SASLMechanism.Name() != "PLAIN" {
 			t.Errorf("the reader's dialer does not carry the connection's SASL: %+v", rc.Dialer)
@@ -211,7 +215,7 @@ func TestAddSortsEachMessage(t *testing.T) {
 			batch := in.pipe.NewBatch()
 			defer batch.Release()
 			before := counter(t, in.metrics.Consumed.WithLabelValues(tc.topic))
-			dead := in.add(batch, kafka.Message{Topic: tc.topic, Partition: 2, Offset: 40, HighWaterMark: 50, Key: []byte("k"), Value: tc.value})
+			dead := in.add(batch, kafka.Message{Topic: tc.topic, Partition: 2, Offset: 40, HighWaterMark: 50, Key: []byte("k"), Value: tc.value}).dead
 			switch {
 			case tc.code == "" && dead != nil:
 				t.Fatalf("valid message refused: %v", dead)
@@ -264,7 +268,7 @@ func TestDeadLettersCarryTheMessageItsPlaceAndAReason(t *testing.T) {
 		{Topic: "e.v1", Partition: 2, Offset: 13, Key: []byte("bad-2"), Value: reportJSON(t, "12369-440305-20260316-000002")},
 		{Topic: "r.v1", Partition: 1, Offset: 14, Key: []byte("bad-3"), Value: bytes.Replace(reportJSON(t, "12369-440305-20260316-000003"), []byte(`"channel":"phone"`), []byte(`"channel":"pigeon"`), 1)},
 	} {
-		msgs = append(msgs, pending{msg: m, dead: in.add(batch, m)})
+		msgs = append(msgs, in.add(batch, m))
 		if (i == 0) != (msgs[i].dead == nil) {
 			t.Fatalf("message %d: dead letter %v", i, msgs[i].dead)
 		}
@@ -363,7 +367,7 @@ func TestRetryBacksOffAndRecovers(t *testing.T) {
 func TestRetryForGivesUpAfterItsLimit(t *testing.T) {
 	in, _ := logicIngester(t)
 	calls := 0
-	err := in.retryFor(context.Background(), "commit", time.Nanosecond, func(context.Context) error { calls++; return errLogicOutage })
+	err := in.retryFor(context.Background(), "commit", time.Nanosecond, false, func(context.Context) error { calls++; return errLogicOutage })
 	if !errors.Is(err, errLogicOutage) || !strings.Contains(err.Error(), "commit: giving up after") || calls != 1 {
 		t.Fatalf("retryFor with its limit passed: %v after %d calls", err, calls)
 	}

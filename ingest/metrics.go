@@ -10,9 +10,12 @@ type Metrics struct {
 	Consumed     *prometheus.CounterVec
 	Written      *prometheus.CounterVec
 	DeadLettered *prometheus.CounterVec
-	Lag          *prometheus.GaugeVec
-	BatchSeconds prometheus.Histogram
-	Retries      *prometheus.CounterVec
+	// DeadLettersUnwritten counts dead letters the dead-letter topic refused as too large
+	// (the messages are in ingest_errors and the sealed archive).
+	DeadLettersUnwritten *prometheus.CounterVec
+	Lag                  *prometheus.GaugeVec
+	BatchSeconds         prometheus.Histogram
+	Retries              *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -27,6 +30,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		DeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ecowatch_ingest_dead_lettered_total", Help: "Messages dead-lettered, by error code.",
 		}, []string{"code"}),
+		DeadLettersUnwritten: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ecowatch_ingest_dead_letters_unwritten_total",
+			Help: "Dead letters the dead-letter topic refused as too large, by error code (the messages are in ingest_errors).",
+		}, []string{"code"}),
 		Lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ecowatch_ingest_lag_messages", Help: "Messages behind the partition's high-water mark when last fetched.",
 		}, []string{"topic", "partition"}),
@@ -38,6 +45,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "ecowatch_ingest_retries_total", Help: "Retried operations, by what failed (fetch, clickhouse, dlq, commit).",
 		}, []string{"what"}),
 	}
-	reg.MustRegister(m.Consumed, m.Written, m.DeadLettered, m.Lag, m.BatchSeconds, m.Retries)
+	reg.MustRegister(m.Consumed, m.Written, m.DeadLettered, m.DeadLettersUnwritten, m.Lag, m.BatchSeconds, m.Retries)
 	return m
 }

@@ -125,7 +125,7 @@ func TestPlantedLateCasesAreRemindedExactlyOnce(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, calendar.Shanghai)
-	cfg := simulate.Config{From: from, To: from.AddDate(0, 4, 0), Scope: "440000", ReportsPerYear: 9000, Seed: 11}
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 4, 0), Scope: region.MustScope("440000"), ReportsPerYear: 9000, Seed: 11}
 	truth, identities := simulateAndIngest(t, env, cfg)
 
 	// Replay the period as a daily schedule would have run it, then once more at the end.

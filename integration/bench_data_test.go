@@ -154,7 +154,7 @@ func BenchmarkQuarterlyDisclosure(b *testing.B) {
 	for b.Loop() {
 		for _, s := range scopes {
 			start := time.Now()
-			if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: s.code, Out: filepath.Join(b.TempDir(), s.name)}); err != nil {
+			if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: region.MustScope(s.code), Out: filepath.Join(b.TempDir(), s.name)}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(time.Since(start).Seconds(), s.name+"-s")

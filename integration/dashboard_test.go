@@ -29,7 +29,7 @@ func TestDashboardsFromTheRealPipeline(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	from := time.Date(2026, 6, 1, 0, 0, 0, 0, calendar.Shanghai)
-	cfg := simulate.Config{From: from, To: from.AddDate(0, 3, 0), Scope: "440000", ReportsPerYear: 9000, Seed: 23}
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 3, 0), Scope: region.MustScope("440000"), ReportsPerYear: 9000, Seed: 23}
 	_, identities := simulateAndIngest(t, env, cfg)
 
 	ctx := context.Background()
@@ -123,8 +123,13 @@ func TestDashboardsFromTheRealPipeline(t *testing.T) {
 	}
 	for rows.Next() {
 		var s string
-		rows.Scan(&s)
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
 		texts[s] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	pages, _ := filepath.Glob(filepath.Join(out, "*.html"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/ecowatch/ecowatch/reports"
 	"github.com/ecowatch/ecowatch/reports/reportstest"
 	"github.com/ecowatch/ecowatch/simulate"
+	"github.com/ecowatch/ecowatch/store"
 )
 
 // disclosureSink is kafkaSink that also keeps some report and event messages, to send them
@@ -56,7 +58,7 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	env := testenv.New(t)
 	ctx := context.Background()
 	from := time.Date(2026, 4, 1, 0, 0, 0, 0, calendar.Shanghai)
-	cfg := simulate.Config{From: from, To: from.AddDate(0, 6, 0), Scope: "440000", ReportsPerYear: 6000, Seed: 23}
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 6, 0), Scope: region.MustScope("440000"), ReportsPerYear: 6000, Seed: 23}
 	sink := &disclosureSink{kafkaSink: kafkaSink{t: t, env: env, identities: map[string]bool{}}}
 	truth, err := simulate.Run(ctx, cfg, sink)
 	if err != nil {
@@ -105,11 +107,11 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	dir, dir2 := filepath.Join(t.TempDir(), "site"), filepath.Join(t.TempDir(), "site")
 	var progress bytes.Buffer
 	started := time.Now()
-	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: "440000", Out: dir, Progress: &progress}); err != nil {
+	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: region.MustScope("440000"), Out: dir, Progress: &progress}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("report generated in %s", time.Since(started).Round(time.Millisecond))
-	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: "440000", Out: dir2}); err != nil {
+	if err := reports.Generate(ctx, env.Store, reports.Options{Quarter: q, Scope: region.MustScope("440000"), Out: dir2}); err != nil {
 		t.Fatal(err)
 	}
 	files, files2 := siteFiles(t, dir), siteFiles(t, dir2)
@@ -159,14 +161,18 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := map[string]string{"substantiated": "属实", "partly_substantiated": "部分属实", "unsubstantiated": "不属实"}
 	var closedTotal uint64
 	for rows.Next() {
 		var f string
 		var n uint64
-		rows.Scan(&f, &n)
-		check(findings, names[f], "quarter", n)
+		if err := rows.Scan(&f, &n); err != nil {
+			t.Fatal(err)
+		}
+		check(findings, contract.FindingName(f), "quarter", n)
 		closedTotal += n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	check(findings, "合计", "quarter", closedTotal)
@@ -180,12 +186,17 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	for rows.Next() {
 		var code string
 		var n uint64
-		rows.Scan(&code, &n)
+		if err := rows.Scan(&code, &n); err != nil {
+			t.Fatal(err)
+		}
 		d, _ := regions.Lookup(code)
 		if got := byRegion[d.Name]["quarter"]; got != strconv.FormatUint(n, 10) && !(n < 5 && got == "<5") && got != reports.HiddenMark {
 			t.Errorf("by_region / %s = %s, ClickHouse says %d", d.Name, got, n)
 		}
 		shown++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	if shown < 10 {
@@ -242,8 +253,13 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	}
 	for rows.Next() {
 		var id string
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
 		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	var texts []string
@@ -253,12 +269,17 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 	}
 	for rows.Next() {
 		var content, title string
-		rows.Scan(&content, &title)
+		if err := rows.Scan(&content, &title); err != nil {
+			t.Fatal(err)
+		}
 		for _, s := range []string{content, title} {
 			if r := []rune(s); len(r) >= 16 {
 				texts = append(texts, string(r[:16]))
 			}
 		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	if len(ids) < 1000 || len(texts) < 300 {
@@ -313,7 +334,11 @@ func TestQuarterlyDisclosureOfASimulatedProvince(t *testing.T) {
 func siteFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	dir, err := filepath.EvalSymlinks(dir) // the site is a link to its current version
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -342,6 +367,9 @@ func readCSVFile(t *testing.T, path string) string {
 
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
+	if resolved, err := filepath.EvalSymlinks(from); err == nil {
+		from = resolved
+	}
 	filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -351,4 +379,85 @@ func copyTree(t *testing.T, from, to string) {
 		os.MkdirAll(filepath.Dir(filepath.Join(to, rel)), 0o755)
 		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
 	})
+}
+
+// TestCaseScoreRanksTheSameOnTheServerAndInGo runs both renderings of a CaseScore — the SQL the
+// server ranks the typical-case candidates by, and CaseScore.Of — on the same cases, one for
+// every part of the rule, against the real server.
+func TestCaseScoreRanksTheSameOnTheServerAndInGo(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t)
+	sc := reports.CaseScore{
+		Flags:            map[string]int{contract.FlagEmergency: 4, contract.FlagMedia: 2},
+		Terms:            []reports.ScoredTerm{{Term: "移送公安", Points: 3}, {Term: "罚款", Points: 1}, {Term: "'引号\\斜杠", Points: 5}},
+		SameTargetPoints: []int{1, 2, 3}, CoReportersAtLeast: 3, CoReporterPoints: 1,
+	}
+	type tc struct {
+		flags   []string
+		summary string
+		target  int // reports of the quarter about the same target (0: no target)
+		co      uint32
+		want    int
+	}
+	cases := []tc{
+		{want: 0},
+		{flags: []string{contract.FlagEmergency, contract.FlagMedia}, want: 6},
+		{flags: []string{contract.FlagMedia, contract.FlagMedia}, want: 2}, // a flag counts once
+		{flags: []string{contract.FlagMassIncidentRisk}, want: 0},          // not in this rule
+		{summary: "已罚款，并移送公安机关。", want: 4},
+		{summary: "查明'引号\\斜杠一事。", want: 5}, // quoting: ' and \ in a term
+		{target: 1, want: 0},
+		{target: 2, want: 1},
+		{target: 3, want: 2},
+		{target: 6, want: 3},
+		{co: 2, want: 0},
+		{co: 3, want: 1},
+		{flags: []string{contract.FlagEmergency}, summary: "罚款", target: 4, co: 5, want: 4 + 1 + 3 + 1},
+	}
+	q0 := time.Date(2026, 7, 1, 0, 0, 0, 0, calendar.Shanghai)
+	var rs []*contract.Report
+	var evs []*contract.CaseEvent
+	for i, c := range cases {
+		id := fmt.Sprintf("S-%02d", i)
+		r := version(id, 1, q0.AddDate(0, 0, 1+i), "440305", "air")
+		r.Flags, r.CoReporters = c.flags, c.co
+		if c.target > 0 {
+			r.Target = &contract.Target{Name: fmt.Sprintf("某某公司%02d", i), CreditCode: fmt.Sprintf("91440300MA5X%06d", i)}
+			for k := 1; k < c.target; k++ { // the other reports about the same target in the quarter
+				o := version(fmt.Sprintf("S-%02d-%d", i, k), 1, q0.AddDate(0, 1, k), "440106", "water")
+				o.Target = r.Target
+				rs = append(rs, o)
+			}
+		}
+		rs = append(rs, r)
+		evs = append(evs, &contract.CaseEvent{Schema: contract.SchemaCaseEvents, EventID: id + "-closed", ReportID: id,
+			Type: contract.EventClosed, At: contract.NewTime(q0.AddDate(0, 1, 1+i)), OrgCode: "440305",
+			Finding: contract.FindingSubstantiated, Summary: fmt.Sprintf("第%02d号。%s", i, c.summary)})
+	}
+	writeRows(t, env, rs, evs)
+	quarter := store.Period{From: q0, To: q0.AddDate(0, 3, 0)}
+	d, err := reports.NewReadModel(env.Store).Disclosure(context.Background(), reports.Query{
+		Quarter: quarter, Previous: store.Period{From: q0.AddDate(0, -3, 0), To: q0},
+		LastYear:  store.Period{From: q0.AddDate(-1, 0, 0), To: q0.AddDate(-1, 3, 0)},
+		Cohort:    store.Period{From: q0.AddDate(0, 0, -60), To: q0.AddDate(0, 3, -60)},
+		CaseScore: sc, Candidates: 100,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Candidates) != len(cases) {
+		t.Fatalf("%d candidates, want %d", len(d.Candidates), len(cases))
+	}
+	for k, c := range d.Candidates {
+		var i int
+		if _, err := fmt.Sscanf(c.Summary, "第%02d号。", &i); err != nil || i >= len(cases) {
+			t.Fatalf("candidate %q", c.Summary)
+		}
+		if c.Score != cases[i].want || c.RankScore != cases[i].want {
+			t.Errorf("case %d (%+v): the server scores %d, Go %d; want %d", i, cases[i], c.RankScore, c.Score, cases[i].want)
+		}
+		if k > 0 && c.RankScore > d.Candidates[k-1].RankScore {
+			t.Errorf("candidate %d (score %d) ranked after one of score %d", k, c.RankScore, d.Candidates[k-1].RankScore)
+		}
+	}
 }

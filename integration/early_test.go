@@ -34,7 +34,7 @@ func TestEarlyWarningEndToEnd(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	from := time.Date(2026, 4, 1, 0, 0, 0, 0, calendar.Shanghai)
-	cfg := simulate.Config{From: from, To: from.AddDate(0, 4, 0), Scope: "440000", Seed: 5, Clusters: 8, WatershedIncidents: 1, Emergencies: 3, RepeatTargets: -1}
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 4, 0), Scope: region.MustScope("440000"), Seed: 5, Clusters: 8, WatershedIncidents: 1, Emergencies: 3, RepeatTargets: -1}
 	truth, identities := simulateAndIngest(t, env, cfg)
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -207,8 +207,13 @@ func TestInvalidMessagesGoToDLQWithReason(t *testing.T) {
 			t.Errorf("%s: no dead letter", tc.name)
 		case dl.Error.Code != tc.code:
 			t.Errorf("%s: code %s (%s), want %s", tc.name, dl.Error.Code, dl.Error.Reason, tc.code)
-		case dl.Error.Reason == "" || string(dl.Value) != string(tc.value) || dl.Schema != contract.SchemaDLQ || dl.Topic == "":
+		case dl.Error.Reason == "" || dl.Schema != contract.SchemaDLQ || dl.Topic == "" || dl.ValueSize != len(tc.value) || dl.Archived == "":
 			t.Errorf("%s: incomplete dead letter %+v", tc.name, dl.Error)
+		case len(tc.value) <= contract.MaxDeadLetterValue && (string(dl.Value) != string(tc.value) || dl.ValueTruncated):
+			t.Errorf("%s: the dead letter does not carry the whole message", tc.name)
+		case len(tc.value) > contract.MaxDeadLetterValue && (!strings.HasPrefix(string(tc.value), string(dl.Value)) || len(dl.Value) != contract.MaxDeadLetterValue || !dl.ValueTruncated):
+			t.Errorf("%s: the dead letter of a %d-byte message carries %d bytes (truncated: %v), want its first %d",
+				tc.name, len(tc.value), len(dl.Value), dl.ValueTruncated, contract.MaxDeadLetterValue)
 		}
 	}
 	if n := count(t, env, "SELECT uniqExact(topic, partition, offset) FROM ingest_errors WHERE reason != ''"); n != uint64(len(cases)) {

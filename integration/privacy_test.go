@@ -37,7 +37,8 @@ func TestCanariesAppearNowhere(t *testing.T) {
 
 	var logs strings.Builder
 	ingest := exec.Command(bin, "--log-level", "debug", "ingest", "--until-idle", "5s")
-	ingest.Env = processEnv(env, "ECOWATCH_INGEST_METRICS_ADDR=127.0.0.1:19466")
+	metricsAddr := testenv.FreeAddr(t)
+	ingest.Env = processEnv(env, "ECOWATCH_INGEST_METRICS_ADDR="+metricsAddr)
 	ingest.Stdout, ingest.Stderr = &logs, &logs
 	if err := ingest.Start(); err != nil {
 		t.Fatal(err)
@@ -50,7 +51,7 @@ func TestCanariesAppearNowhere(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	metrics, scrapeErr := scrape("http://127.0.0.1:19466/metrics")
+	metrics, scrapeErr := scrape("http://" + metricsAddr + "/metrics")
 	if err := ingest.Wait(); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, logs.String())
 	}

@@ -35,7 +35,7 @@ func TestWatershedWarningGoesDownstreamAsAnOfficeSendsIt(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, calendar.Shanghai)
-	cfg := simulate.Config{From: from, To: from.AddDate(0, 3, 0), Scope: "420000", Seed: 3, Clusters: -1, WatershedIncidents: 3, Emergencies: -1, RepeatTargets: -1}
+	cfg := simulate.Config{From: from, To: from.AddDate(0, 3, 0), Scope: region.MustScope("420000"), Seed: 3, Clusters: -1, WatershedIncidents: 3, Emergencies: -1, RepeatTargets: -1}
 	truth, identities := simulateAndIngest(t, env, cfg)
 
 	ctx := context.Background()

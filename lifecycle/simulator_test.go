@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
@@ -59,20 +60,20 @@ func TestAgreesWithSimulatorTruth(t *testing.T) {
 		{
 			From:  time.Date(2026, 3, 1, 0, 0, 0, 0, calendar.Shanghai),
 			To:    time.Date(2026, 7, 1, 0, 0, 0, 0, calendar.Shanghai),
-			Scope: "440000",
+			Scope: region.MustScope("440000"),
 			Seed:  20260301,
 		},
 		{
 			From:           time.Date(2025, 8, 1, 0, 0, 0, 0, calendar.Shanghai),
 			To:             time.Date(2025, 12, 15, 0, 0, 0, 0, calendar.Shanghai),
-			Scope:          "320000",
+			Scope:          region.MustScope("320000"),
 			Seed:           20250930,
 			ReportsPerYear: 60000,
 			PetitionShare:  0.9,
 			Late:           simulate.LateShares{Accept: 0.2, Assign: 0.2, Close: 0.3, Extension: 0.5},
 		},
 	} {
-		t.Run(cfg.Scope+"-"+cfg.From.Format("200601"), func(t *testing.T) { agreeWithTruth(t, cfg) })
+		t.Run(cfg.Scope.String()+"-"+cfg.From.Format("200601"), func(t *testing.T) { agreeWithTruth(t, cfg) })
 	}
 }
 

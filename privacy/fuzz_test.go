@@ -1,19 +1,42 @@
 package privacy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/internal/cputime"
 )
 
-// FuzzRedact: redaction never panics, keeps valid UTF-8 valid, and leaves no mobile number,
-// 18-digit ID number or given secret behind.
+// redactBudget is the most CPU time one redaction of a text as large as the largest message
+// ingest accepts may take, whatever its shape (issue 15). A linear scanner needs a few
+// milliseconds; one that is not takes minutes on some shapes.
+const redactBudget = 50 * time.Millisecond
+
+// budgetFor is redactBudget for texts up to contract.MaxMessageBytes, and grows linearly
+// beyond (a fuzzer may try larger inputs than ingest lets through).
+func budgetFor(n int) time.Duration {
+	return redactBudget * time.Duration(max(1, (n+contract.MaxMessageBytes-1)/contract.MaxMessageBytes))
+}
+
+// FuzzRedact: redaction never panics, keeps valid UTF-8 valid, leaves no mobile number,
+// 18-digit ID number or given secret behind, and stays within its CPU budget — an input that
+// makes it take longer fails the run (see cputime.Bound), rather than leaving a worker stuck.
+// The hostile shapes of BenchmarkRedactShapes are in the corpus (testdata/fuzz/FuzzRedact/hostile-*).
 func FuzzRedact(f *testing.F) {
 	for _, s := range []string{"请联系13812345678", "身份证11010519491231002X", "a@b.cn", "电话 138-1234-5678", "+8613812345678", "0755-86001234", "王小明住幸福小区"} {
 		f.Add(s, "王小明")
 	}
 	f.Fuzz(func(t *testing.T, text, secret string) {
-		out := Redact(text, secret)
+		var out string
+		budget := budgetFor(len(text) + len(secret))
+		what := func() string { return fmt.Sprintf("Redact of a %d-byte text starting %q", len(text), clip(text, 40)) }
+		if used := cputime.Bound(budget, what, func() { out = Redact(text, secret) }); used > budget {
+			t.Fatalf("%s took %s of CPU, more than %s", what(), used, budget)
+		}
 		if utf8.ValidString(text) && !utf8.ValidString(out) {
 			t.Fatalf("Redact broke UTF-8: %q → %q", text, out)
 		}
@@ -44,4 +67,12 @@ func mobileIn(s string) string {
 		}
 	}
 	return ""
+}
+
+// clip shortens s to n bytes for a failure message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -29,8 +29,7 @@ func Redact(text string, secrets ...string) string {
 	if !strings.ContainsAny(text, "0123456789@") {
 		return text
 	}
-	var b strings.Builder
-	last := 0 // text[last:] not yet copied
+	m := masker{text: text}
 	for i := 0; i < len(text); {
 		c := text[i]
 		switch {
@@ -39,37 +38,11 @@ func Redact(text string, secrets ...string) string {
 				i++
 				continue
 			}
-			end, groups := scanNumber(text, i)
-			// The groups of a number written with separators may hold several numbers, or a
-			// phone number after an unrelated one ("第1 13812345678"): every run of
-			// consecutive groups that makes a sensitive number is masked, longest first.
-			for g := 0; g < len(groups); g++ {
-				for h := len(groups) - 1; h >= g; h-- {
-					d, stop := joinDigits(groups[g:h+1]), groups[h].end
-					if strings.HasSuffix(d, "X") && len(d) != 18 {
-						d, stop = d[:len(d)-1], stop-1 // the X is a letter after the number
-					}
-					if !sensitiveNumber(d) {
-						continue
-					}
-					start := groups[g].start
-					if g == 0 {
-						start = i // with a leading +
-					}
-					b.WriteString(text[last:start])
-					b.WriteString(Mask)
-					last = stop
-					g = h
-					break
-				}
-			}
-			i = end
+			i = m.number(i)
 		case c == '@':
 			start, end := emailBounds(text, i)
-			if start < i && end > i+1 && start >= last {
-				b.WriteString(text[last:start])
-				b.WriteString(Mask)
-				last = end
+			if start < i && end > i+1 && start >= m.last {
+				m.mask(start, end)
 				i = end
 			} else {
 				i++
@@ -78,72 +51,144 @@ func Redact(text string, secrets ...string) string {
 			i++
 		}
 	}
-	if last == 0 {
+	if m.last == 0 {
 		return text
 	}
-	b.WriteString(text[last:])
-	return b.String()
+	m.b.WriteString(text[m.last:])
+	return m.b.String()
+}
+
+// masker copies text with some spans replaced by Mask.
+type masker struct {
+	text string
+	b    strings.Builder
+	last int // text[last:] not yet copied
+}
+
+func (m *masker) mask(start, end int) {
+	if m.last == 0 {
+		m.b.Grow(len(m.text))
+	}
+	m.b.WriteString(m.text[m.last:start])
+	m.b.WriteString(Mask)
+	m.last = end
+}
+
+// number masks the sensitive numbers of the number at text[i:] (digit groups separated by one
+// space or hyphen, after an optional +) and returns where it ends.
+//
+// The groups may hold several numbers, or a phone number after an unrelated one ("第1
+// 13812345678"): every run of consecutive groups that makes a sensitive number is masked,
+// longest first. A sensitive number has at most 18 characters (19 with an X that turns out to
+// be a letter after it), so only the runs of groups that short are tried, in a window that
+// slides over the groups as they are read: the work per group is bounded and the scan stays
+// linear however many groups a number has ("1 1 1 …").
+func (m *masker) number(i int) int {
+	sc := groupScanner{s: m.text, pos: i}
+	if m.text[i] == '+' {
+		sc.pos++
+	}
+	var win [maxSensitiveLen + 2]digitGroup // the groups from the current one on
+	n, first := 0, true
+	for {
+		// Read ahead until the window holds more characters than any sensitive number.
+		chars := 0
+		for _, g := range win[:n] {
+			chars += g.end - g.start
+		}
+		for n < len(win) && !sc.done && chars <= maxSensitiveLen+1 {
+			win[n] = sc.next()
+			chars += win[n].end - win[n].start
+			n++
+		}
+		if n == 0 {
+			return sc.pos
+		}
+		used := 1 // groups consumed: the current one, or the sensitive run it starts
+		var buf [maxSensitiveLen + 1]byte
+		var ends [len(win)]int // len(d) after each group
+		d, k := buf[:0], 0
+		for ; k < n && len(d)+win[k].end-win[k].start <= len(buf); k++ {
+			d = append(d, m.text[win[k].start:win[k].end]...)
+			if win[k].x {
+				d[len(d)-1] = 'X'
+			}
+			ends[k] = len(d)
+		}
+		for h := k - 1; h >= 0; h-- {
+			d, stop := d[:ends[h]], win[h].end
+			if d[len(d)-1] == 'X' && len(d) != 18 {
+				d, stop = d[:len(d)-1], stop-1 // the X is a letter after the number
+			}
+			if !sensitiveNumber(d) {
+				continue
+			}
+			start := win[0].start
+			if first {
+				start = i // with a leading +
+			}
+			m.mask(start, stop)
+			used = h + 1
+			break
+		}
+		copy(win[:], win[used:n])
+		n -= used
+		first = false
+	}
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// digitGroup is a run of digits of a number written with separators; the last group of a
-// number may end in X (the check character of an ID number).
+// digitGroup is a run of digits of a number written with separators, text[start:end]; the
+// last group of a number may end in X (the check character of an ID number).
 type digitGroup struct {
 	start, end int
-	digits     string
+	x          bool // ends in X or x
 }
 
-// scanNumber reads a number from i: digit groups separated by one space or hyphen, the last
-// possibly ending in X, after an optional +. It returns the end offset and the groups.
-func scanNumber(s string, i int) (end int, groups []digitGroup) {
-	if s[i] == '+' {
+// groupScanner reads the digit groups of a number one at a time.
+type groupScanner struct {
+	s    string
+	pos  int // at a digit while !done; the end of the number once done
+	done bool
+}
+
+// next reads the group at pos: digits, possibly ending in X. The number goes on after one
+// space or hyphen followed by a digit, unless the group ended in X.
+func (sc *groupScanner) next() digitGroup {
+	s, i := sc.s, sc.pos
+	g := digitGroup{start: i}
+	for i < len(s) && isDigit(s[i]) {
 		i++
 	}
-	for i < len(s) && isDigit(s[i]) {
-		g := digitGroup{start: i}
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		g.digits = s[g.start:i]
-		if i < len(s) && (s[i] == 'X' || s[i] == 'x') {
-			i++
-			g.digits += "X"
-		}
-		g.end = i
-		groups = append(groups, g)
-		if strings.HasSuffix(g.digits, "X") || i+1 >= len(s) || (s[i] != ' ' && s[i] != '-') || !isDigit(s[i+1]) {
-			break
-		}
-		i++ // the separator
+	if i < len(s) && (s[i] == 'X' || s[i] == 'x') {
+		i++
+		g.x = true
 	}
-	return i, groups
+	g.end = i
+	if g.x || i+1 >= len(s) || (s[i] != ' ' && s[i] != '-') || !isDigit(s[i+1]) {
+		sc.pos, sc.done = i, true
+	} else {
+		sc.pos = i + 1 // after the separator
+	}
+	return g
 }
 
-// joinDigits is the digits of consecutive groups.
-func joinDigits(groups []digitGroup) string {
-	if len(groups) == 1 {
-		return groups[0].digits
-	}
-	var b strings.Builder
-	for _, g := range groups {
-		b.WriteString(g.digits)
-	}
-	return b.String()
-}
+// maxSensitiveLen is the length of the longest sensitive number: an 18-character ID number.
+const maxSensitiveLen = 18
 
 // sensitiveNumber reports whether digits have the shape of a phone or ID number. An X may
 // only end an 18-character ID number.
-func sensitiveNumber(d string) bool {
+func sensitiveNumber(d []byte) bool {
 	n := len(d)
-	if n == 0 || (strings.HasSuffix(d, "X") && n != 18) {
+	if n == 0 || (d[n-1] == 'X' && n != 18) {
 		return false
 	}
 	first := d[0]
 	switch {
 	case n == 11 && first == '1':
 		return true // mobile
-	case n == 13 && strings.HasPrefix(d, "861"):
+	case n == 13 && string(d[:3]) == "861":
 		return true // +86 mobile
 	case n == 18 || n == 15:
 		return true // resident ID number (18 with check digit, or the old 15-digit form)

@@ -79,7 +79,7 @@ func (t *Table) ParseScope(s string) (Scope, error) {
 	case d.Level == County:
 		return Scope{}, fmt.Errorf("scope %s (%s) is a county; accepted: %s", s, d.Name, ScopeHelp)
 	case d.Placeholder():
-		return Scope{}, fmt.Errorf("scope %s (%s) is not a jurisdiction of its own: use its province %s", s, d.Name, d.Parent)
+		return Scope{}, fmt.Errorf("scope %s (%s) is not a jurisdiction of its own: use its province %s (accepted: %s)", s, d.Name, d.Parent, ScopeHelp)
 	}
 	return Scope{Code: d.Code, Level: d.Level, Name: t.FullName(d.Code)}, nil
 }
@@ -91,4 +91,29 @@ func (t *Table) ScopeOf(code string) (Scope, bool) {
 		return Scope{}, false
 	}
 	return Scope{Code: d.Code, Level: d.Level, Name: t.FullName(d.Code)}, true
+}
+
+// MarshalText writes the scope as String does ("nation" or the code), so that a scope in a
+// JSON record (the simulator's ground truth) reads as people write it.
+func (s Scope) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a scope written by MarshalText (or any spelling ParseScope accepts),
+// against the default region table.
+func (s *Scope) UnmarshalText(b []byte) error {
+	sc, err := Default().ParseScope(string(b))
+	if err != nil {
+		return err
+	}
+	*s = sc
+	return nil
+}
+
+// MustScope is the scope ParseScope reads from s in the default table, for scopes written as
+// literals in code and tests; it panics on a value ParseScope refuses.
+func MustScope(s string) Scope {
+	sc, err := Default().ParseScope(s)
+	if err != nil {
+		panic(err)
+	}
+	return sc
 }

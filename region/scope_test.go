@@ -63,3 +63,46 @@ func TestScopeContains(t *testing.T) {
 		t.Errorf("prefixes: %q %q %q", Nation().Prefix(), gd.Prefix(), sz.Prefix())
 	}
 }
+
+// A scope holds a code by its digits (Contains); the store filters reports on the province
+// and prefecture ingest derives from the table. The two agree only if every division's
+// province and prefecture are the ones its digits name.
+func TestEveryDivisionLiesInTheScopesItsDigitsName(t *testing.T) {
+	tab := Default()
+	n := 0
+	for _, l := range []Level{Province, Prefecture, County} {
+		for _, d := range tab.All(l) {
+			n++
+			if p, ok := tab.Province(d.Code); !ok || p.Code != d.Code[:2]+"0000" {
+				t.Errorf("%s %s: province %s", d.Code, d.Name, p.Code)
+			}
+			if c, ok := tab.Prefecture(d.Code); ok && c.Code != d.Code[:4]+"00" {
+				t.Errorf("%s %s: prefecture %s, not the one its digits name", d.Code, d.Name, c.Code)
+			}
+			if sc, ok := tab.ScopeOf(d.Code[:4] + "00"); ok && !sc.Contains(d.Code) {
+				t.Errorf("%s not in %s", d.Code, sc.Code)
+			}
+		}
+	}
+	if n < 3000 {
+		t.Fatalf("only %d divisions", n)
+	}
+}
+
+func TestScopeAsText(t *testing.T) {
+	gd, _ := Default().ParseScope("440000")
+	for _, sc := range []Scope{Nation(), gd} {
+		b, err := sc.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Scope
+		if err := back.UnmarshalText(b); err != nil || back != sc {
+			t.Errorf("%v → %s → %v, %v", sc, b, back, err)
+		}
+	}
+	var bad Scope
+	if err := bad.UnmarshalText([]byte("440305")); err == nil {
+		t.Error("a county read as a scope")
+	}
+}

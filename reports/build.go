@@ -1,9 +1,13 @@
 package reports
 
 import (
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/lifecycle"
 )
 
 // The tables of the page. Each builder returns nil when it has nothing to show.
@@ -77,7 +81,7 @@ func (f *figures) overallTable() *Table {
 		t.Rows = append(t.Rows, row)
 	}
 	if f.hasMatters[pQ] {
-		m := func(p int, kind string) (uint64, bool) {
+		m := func(p PeriodIndex, kind string) (uint64, bool) {
 			if !f.hasMatters[p] || !f.avail[p] {
 				return 0, false
 			}
@@ -184,14 +188,46 @@ func (f *figures) reasonsTable() *Table {
 	return t
 }
 
-// stepNames are the deadlines of the regulations, in page order.
-var stepNames = []struct{ key, name, rule string }{
-	{"accept", "受理（15日内）", "12369第九条、信访第十七条"},
-	{"assign", "交办、转办（受理后3个工作日内）", "12369第十条"},
-	{"return", "退回（5个工作日内）", "信访第十七条"},
-	{"close", "办结（受理后60日内，经批准可延长30日）", "12369第十一条、信访第二十九条"},
-	{"review", "复查决定（30日内）", "信访第三十条"},
-	{"recheck", "复核决定（30日内）", "信访第三十一条"},
+// stepLabel is a step with its period, from the lifecycle's one name of the step and the
+// periods of its rules: 受理（15日内）, 办结（60日内，经批准可延长30日）.
+func stepLabel(s lifecycle.Step) string {
+	var periods []string
+	for _, r := range s.Rules() {
+		if p := r.Period(); p != "" && !slices.Contains(periods, p) {
+			periods = append(periods, p)
+		}
+	}
+	if len(periods) == 0 {
+		return s.Name()
+	}
+	label := s.Name() + "（" + strings.Join(periods, "或") + "内"
+	if s == lifecycle.StepClose {
+		label += "，经批准可延长" + strconv.Itoa(lifecycle.MaxExtensionDays) + "日"
+	}
+	return label + "）"
+}
+
+// regulations are the short names of the two regulations in the 依据 column.
+var regulations = []struct{ title, short string }{
+	{"《生态环境举报热线工作管理办法》", "12369"},
+	{"《生态环境信访工作办法》", "信访"},
+}
+
+// stepBasis cites the articles of a step's rules: 12369第九条、信访第十七条.
+func stepBasis(s lifecycle.Step) string {
+	var cites []string
+	for _, r := range s.Rules() {
+		c := r.Article
+		for _, reg := range regulations {
+			if rest, ok := strings.CutPrefix(c, reg.title); ok {
+				c = reg.short + rest
+			}
+		}
+		if !slices.Contains(cites, c) {
+			cites = append(cites, c)
+		}
+	}
+	return strings.Join(cites, "、")
 }
 
 // deadlinesTable: 按期办理情况.
@@ -201,7 +237,7 @@ func (f *figures) deadlinesTable() *Table {
 	}
 	t := &Table{ID: "on_time", Title: "按期办理情况", Columns: []Column{
 		{Key: "step", Name: "办理环节及期限", Desc: "有法定期限的办理环节", kind: colText},
-		{Key: "basis", Name: "依据", Desc: "规定期限的条款（12369：《生态环境部12369环保举报联网管理平台…办法》；信访：《信访工作条例》）", kind: colText},
+		{Key: "basis", Name: "依据", Desc: "规定期限的条款（12369：" + regulations[0].title + "；信访：" + regulations[1].title + "）", kind: colText},
 		{Key: "due", Name: "本季度到期", Desc: "期限届满日在本季度内的件数（不含尚未届满和听证暂停的）", kind: colCount},
 		{Key: "met", Name: "按期办理", Desc: "在期限内完成的件数", kind: colCount},
 		{Key: "late_done", Name: "逾期办理", Desc: "超过期限后完成的件数", kind: colCount},
@@ -210,8 +246,8 @@ func (f *figures) deadlinesTable() *Table {
 		{Key: "previous_rate", Name: "上季度按期率", Desc: "上季度的按期率", kind: colPercent},
 		{Key: "change", Name: "变化", Desc: "按期率比上季度增减的百分点", kind: colPoints},
 	}}
-	for _, s := range stepNames {
-		c, ok := f.deadlines[pQ][s.key]
+	for _, s := range lifecycle.Steps {
+		c, ok := f.deadlines[pQ][s]
 		if !ok {
 			continue
 		}
@@ -221,12 +257,12 @@ func (f *figures) deadlinesTable() *Table {
 		}
 		rate := number(float64(c.Met) / float64(due) * 100)
 		prev := missing()
-		if pc, ok := f.deadlines[pP][s.key]; ok && f.avail[pP] {
+		if pc, ok := f.deadlines[pP][s]; ok && f.avail[pP] {
 			if pd := pc.Met + pc.MissedDone + pc.Overdue; pd > 0 {
 				prev = number(float64(pc.Met) / float64(pd) * 100)
 			}
 		}
-		t.Rows = append(t.Rows, Row{Key: s.key, Cells: []Cell{text(s.name), text(s.rule), count(due), count(c.Met),
+		t.Rows = append(t.Rows, Row{Key: string(s), Cells: []Cell{text(stepLabel(s)), text(stepBasis(s)), count(due), count(c.Met),
 			count(c.MissedDone), count(c.Overdue), rate, prev, points(rate, prev)}})
 	}
 	if len(t.Rows) == 0 {
@@ -288,7 +324,7 @@ func (f *figures) channelTable() *Table {
 	for _, k := range kinds {
 		for _, ch := range contract.Channels {
 			key := k + "/" + ch
-			it := item{Key: key, Name: kindNames[k] + "·" + contract.ChannelName(ch)}
+			it := item{Key: key, Name: contract.KindName(k) + "·" + contract.ChannelName(ch)}
 			for p := range 3 {
 				it.N[p] = f.channel[p][key]
 			}
@@ -308,9 +344,6 @@ func (f *figures) channelTable() *Table {
 	return t
 }
 
-// categoryOrder is the category list in page order.
-var categoryOrder = contract.Categories
-
 // categoryTable: 按类别 (categories[]; shares sum past 100%).
 func (f *figures) categoryTable() *Table {
 	t := &Table{ID: "by_category", Title: "按污染类别统计", Columns: append(append([]Column{
@@ -318,7 +351,7 @@ func (f *figures) categoryTable() *Table {
 		Column{Key: "report", Name: "其中12369举报", Desc: "本季度12369举报中涉及该类别的件数", kind: colCount},
 		Column{Key: "petition", Name: "其中信访", Desc: "本季度信访中涉及该类别的件数", kind: colCount})}
 	t.Note = "一件举报可涉及多个类别，按涉及的每个类别各计一次，各类别占比之和超过100%。"
-	for _, c := range categoryOrder {
+	for _, c := range contract.Categories {
 		var n [3]uint64
 		for p := range 3 {
 			for _, k := range kinds {
@@ -533,7 +566,7 @@ func (f *figures) regionFeaturesTable() *Table {
 		if m == nil || m.Received == 0 || f.units[code].Self {
 			continue
 		}
-		for _, c := range categoryOrder {
+		for _, c := range contract.Categories {
 			n := f.regionCat[pQ][code][c]
 			var all uint64
 			for _, k := range kinds {
@@ -619,18 +652,12 @@ func itoa4(n int) string {
 	return string(b)
 }
 
-var findingNames = []struct{ key, name string }{
-	{contract.FindingSubstantiated, "属实"},
-	{contract.FindingPartlySubstantiated, "部分属实"},
-	{contract.FindingUnsubstantiated, "不属实"},
-}
-
 // findingsTable: 办结案件调查结论.
 func (f *figures) findingsTable() *Table {
 	var tot [3]uint64
 	for p := range 3 {
-		for _, fn := range findingNames {
-			tot[p] += f.closures[p][fn.key]
+		for _, fn := range findings {
+			tot[p] += f.closures[p][fn]
 		}
 	}
 	if tot[0] == 0 {
@@ -656,13 +683,13 @@ func (f *figures) findingsTable() *Table {
 		t.Rows = append(t.Rows, Row{Key: key, Cells: []Cell{text(name), cur, s, prev, ps, points(s, ps)}})
 	}
 	var sp [3]uint64
-	for _, fn := range findingNames {
+	for _, fn := range findings {
 		var n [3]uint64
 		for p := range 3 {
-			n[p] = f.closures[p][fn.key]
+			n[p] = f.closures[p][fn]
 		}
-		add(fn.key, fn.name, n)
-		if fn.key != contract.FindingUnsubstantiated {
+		add(fn, contract.FindingName(fn), n)
+		if fn != contract.FindingUnsubstantiated {
 			for p := range 3 {
 				sp[p] += n[p]
 			}

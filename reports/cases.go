@@ -8,37 +8,10 @@ import (
 
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/privacy"
-	"github.com/ecowatch/ecowatch/store"
 )
 
-// verificationMethods classify how a report found untrue was verified, by terms of the
-// closing summary (不属实问题现场查处情况). A case counts once for every method it mentions.
-var verificationMethods = []store.TermClass{
-	{Name: "现场检查核查", Terms: []string{"现场核查", "现场检查", "现场调查", "现场勘查", "实地核查", "实地检查"}},
-	{Name: "采样监测", Terms: []string{"监测", "采样", "检测"}},
-	{Name: "夜间或突击检查", Terms: []string{"夜间", "突击", "暗查", "暗访"}},
-	{Name: "查阅手续资料", Terms: []string{"手续", "环评", "排污许可", "台账", "资料"}},
-	{Name: "走访询问", Terms: []string{"走访", "询问", "问询"}},
-}
-
-// caseScore is the rule that ranks closed substantiated cases for 典型案例 (docs/disclosure.md):
-// severity — an emergency or a mass-incident risk, a transfer to the police, a seizure or a
-// halt, a fine or a case opened — and public attention — media attention, joint reporters,
-// several reports about the same target in the quarter.
-var caseScore = store.CaseScore{
-	Flags: map[string]int{contract.FlagEmergency: 4, contract.FlagMassIncidentRisk: 3, contract.FlagMedia: 2},
-	Terms: []store.ScoredTerm{
-		{Term: "移送公安", Points: 3}, {Term: "涉嫌环境污染犯罪", Points: 2},
-		{Term: "查封", Points: 2}, {Term: "扣押", Points: 2}, {Term: "停产", Points: 2}, {Term: "停止违法行为", Points: 1},
-		{Term: "立案", Points: 1}, {Term: "罚款", Points: 1}, {Term: "处罚", Points: 1},
-	},
-	SameTargetPoints:   []int{1, 2, 3}, // 2 reports: 1 point, 3: 2, 4 or more: 3
-	CoReportersAtLeast: 3,
-	CoReporterPoints:   1,
-}
-
-// score is a candidate's score under caseScore (the store preselects with the same rule).
-func score(c store.CaseCandidate) int { return caseScore.Of(c) }
+// score is a candidate's score under caseScore (the read model preselects with the same rule).
+func score(c CaseCandidate) int { return caseScore.Of(c) }
 
 // typicalCase is one case on the page.
 type typicalCase struct {
@@ -57,7 +30,7 @@ type typicalCase struct {
 // (closing time). Candidates whose summary says nothing after masking are skipped.
 func (f *figures) chooseTypical(n int) []typicalCase {
 	type cand struct {
-		c     store.CaseCandidate
+		c     CaseCandidate
 		score int
 		text  string
 		unit  string

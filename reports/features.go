@@ -3,6 +3,9 @@ package reports
 import (
 	"sort"
 	"strings"
+
+	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/lifecycle"
 )
 
 // The main features (主要特点) are sentences written from the tables of the page: every number
@@ -197,7 +200,7 @@ func (f *figures) features(ts tableSet) []string {
 		add(s, "（一件举报可涉及多个类别，各类别占比之和超过百分之百）。")
 		// seasonal: a large change on the previous quarter with little change on the same
 		// quarter last year
-		for _, k := range ts.topRows("by_category", "quarter", len(categoryOrder)) {
+		for _, k := range ts.topRows("by_category", "quarter", len(contract.Categories)) {
 			q, ok1 := ts.value("by_category", k, "qoq")
 			y, ok2 := ts.value("by_category", k, "yoy")
 			if ok1 && ok2 && abs(roundTo1(q)) >= 20 && abs(roundTo1(y)) < 10 {
@@ -286,9 +289,9 @@ func (f *figures) features(ts tableSet) []string {
 
 	// 9. handling: on-time rates, findings, the 60-day cohort
 	var rates []string
-	for _, s := range []string{"accept", "assign", "close"} {
-		if r, ok := ts.get("on_time", s, "on_time_rate"); ok {
-			rates = append(rates, map[string]string{"accept": "受理", "assign": "交办转办", "close": "办结"}[s]+"按期率"+r)
+	for _, s := range []lifecycle.Step{lifecycle.StepAccept, lifecycle.StepAssign, lifecycle.StepClose} {
+		if r, ok := ts.get("on_time", string(s), "on_time_rate"); ok {
+			rates = append(rates, s.Name()+"按期率"+r)
 		}
 	}
 	if len(rates) > 0 {
@@ -330,7 +333,7 @@ func (f *figures) features(ts tableSet) []string {
 	return out
 }
 
-const contractUnsubstantiated = "unsubstantiated"
+const contractUnsubstantiated = contract.FindingUnsubstantiated
 
 func rowOf(t *Table, key string) Row {
 	for _, r := range t.Rows {

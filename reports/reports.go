@@ -4,8 +4,11 @@
 // reports found untrue and charts; every table also as CSV and JSON under data/ with a README
 // of the columns; the chart script and the map of the scope under assets/ (never a CDN).
 //
-// The figures come from a Source (the store, or a fixture in tests) in one call; everything
-// after it is pure and deterministic, so the same data and options give byte-identical files.
+// The figures come in one call from a Source: the package's ClickHouse read model (ReadModel,
+// readmodel*.go: the only SQL of the disclosure, built with store's shared rules — the latest
+// version of a report, the scope filter) or a fixture in tests. Everything after it is pure
+// and deterministic, so the same data and options give byte-identical files. The site is
+// published whole (internal/output.Publish): a reader or a crash never sees half of it.
 // What the page contains, the typical-case rule and the small-count rule are documented in
 // docs/disclosure.md.
 package reports
@@ -28,6 +31,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/internal/output"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/store"
@@ -35,11 +39,6 @@ import (
 )
 
 var shanghai = calendar.Shanghai
-
-// Source is where the figures come from; *store.Store implements it.
-type Source interface {
-	Disclosure(ctx context.Context, q store.DisclosureQuery) (*store.DisclosureData, error)
-}
 
 // DefaultThreshold is the default small-count threshold: counts from 1 to 4 in a fine
 // breakdown are shown as "<5" or merged into 其他.
@@ -49,10 +48,12 @@ const DefaultThreshold = 5
 type Options struct {
 	// Quarter is the quarter reported.
 	Quarter Quarter
-	// Scope is "" (or "000000") for the nation, a province code or a prefecture code.
-	Scope string
-	// Out is the folder written (created if needed). index.html, data/ and assets/ in it are
-	// replaced; nothing else is touched.
+	// Scope is the jurisdiction: the nation (the zero Scope), a province or a prefecture-level
+	// city (region.Table.ParseScope).
+	Scope region.Scope
+	// Out is the site's folder: a link, swapped atomically to each new version (see
+	// output.Publish); a folder there that a previous report did not make is refused unless
+	// it is empty.
 	Out string
 	// Threshold is the small-count threshold (default DefaultThreshold; 1 turns the rule off).
 	Threshold int
@@ -63,6 +64,8 @@ type Options struct {
 	Published time.Time
 	// Regions is the region table (default region.Default()).
 	Regions *region.Table
+	// Keep is the number of versions of the site kept, the current one included; 0 means 2.
+	Keep int
 	// Progress, when set, receives a line per step (for a terminal).
 	Progress io.Writer
 }
@@ -70,40 +73,17 @@ type Options struct {
 // ErrNoData is returned (wrapped) when the scope has no report received in the quarter.
 var ErrNoData = errors.New("no reports received")
 
-// ScopeName checks a scope ("" or 000000 for the nation, a province or a prefecture code) and
-// returns its name (全国, 广东省, 广东省深圳市); the error says what is accepted.
-func ScopeName(code string, regions *region.Table) (string, error) {
-	if regions == nil {
-		regions = region.Default()
-	}
-	sc, err := resolveScope(code, regions)
-	return sc.Name, err
+// Generate reads the figures from ClickHouse (the read model, ReadModel) and writes the site.
+func Generate(ctx context.Context, db store.Querier, opts Options) error {
+	return GenerateFrom(ctx, NewReadModel(db), opts)
 }
 
-// resolveScope checks the scope and names it.
-func resolveScope(code string, regions *region.Table) (scope, error) {
-	if code == "" || code == org.MinistryCode || code == "100000" {
-		return scope{Code: "", Name: "全国", regions: regions}, nil
-	}
-	d, ok := regions.Lookup(code)
-	if !ok {
-		return scope{}, fmt.Errorf("reports: unknown scope %q: not a region code of the GB/T 2260 table (use a province such as 440000, a prefecture such as 440300, or nothing for the nation)", code)
-	}
-	switch {
-	case d.Level == region.County:
-		return scope{}, fmt.Errorf("reports: scope %s %s is a county; the disclosure is published by the nation, provinces and prefectures", code, d.Name)
-	case d.Placeholder():
-		return scope{}, fmt.Errorf("reports: scope %s (%s) is not a jurisdiction; use the province %s", code, d.Name, d.Parent)
-	}
-	return scope{Code: code, Name: regions.FullName(code), Level: d.Level, regions: regions}, nil
-}
-
-// Generate queries the source and writes the site.
-func Generate(ctx context.Context, src Source, opts Options) error {
+// GenerateFrom queries src and writes the site.
+func GenerateFrom(ctx context.Context, src Source, opts Options) error {
 	started := time.Now()
 	progress := func(format string, args ...any) {
 		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "report %s %s: %s (%.1fs)\n", opts.Quarter, scopeLabel(opts.Scope), fmt.Sprintf(format, args...),
+			fmt.Fprintf(opts.Progress, "report %s %s: %s (%.1fs)\n", opts.Quarter, opts.Scope, fmt.Sprintf(format, args...),
 				time.Since(started).Seconds())
 		}
 	}
@@ -122,15 +102,18 @@ func Generate(ctx context.Context, src Source, opts Options) error {
 	if opts.TypicalCases <= 0 {
 		opts.TypicalCases = 5
 	}
-	sc, err := resolveScope(opts.Scope, opts.Regions)
-	if err != nil {
-		return err
+	sc := region.Nation()
+	if !opts.Scope.IsNation() {
+		var ok bool
+		if sc, ok = opts.Regions.ScopeOf(opts.Scope.Code); !ok {
+			return fmt.Errorf("reports: scope %s is not a province or a prefecture-level city (accepted: %s)", opts.Scope.Code, region.ScopeHelp)
+		}
 	}
 	q := opts.Quarter
 	periods := [3]store.Period{q.Period(), q.Previous().Period(), q.LastYear().Period()}
-	query := store.DisclosureQuery{
-		Scope: sc.Code, Quarter: periods[pQ], Previous: periods[pP], LastYear: periods[pY], Cohort: q.Cohort(),
-		VerificationMethods: append(append([]store.TermClass(nil), verificationMethods...), anyMethod()),
+	query := Query{
+		Scope: sc, Quarter: periods[pQ], Previous: periods[pP], LastYear: periods[pY], Cohort: q.Cohort(),
+		VerificationMethods: append(append([]TermClass(nil), verificationMethods...), anyMethod()),
 		CaseScore:           caseScore, Candidates: 200,
 		Progress: func(step string) { progress("querying: %s", step) },
 	}
@@ -138,7 +121,7 @@ func Generate(ctx context.Context, src Source, opts Options) error {
 	if err != nil {
 		return err
 	}
-	f := summarize(sc, data, periods)
+	f := summarize(scope{sc, opts.Regions}, data, periods)
 	f.threshold = opts.Threshold
 	if f.total(pQ).Received == 0 {
 		extent := "the database holds no reports"
@@ -152,30 +135,17 @@ func Generate(ctx context.Context, src Source, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := site.write(opts.Out); err != nil {
+	if err := output.Publish(opts.Out, max(opts.Keep, 2), func(dir string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return site.write(dir)
+	}); err != nil {
 		return err
 	}
 	progress("done: %s (%d tables, %d charts, %d typical cases)", filepath.Join(opts.Out, "index.html"), len(site.tables), len(site.page.Charts), len(site.page.Cases))
 	return nil
 }
-
-func scopeLabel(code string) string {
-	if code == "" || code == org.MinistryCode || code == "100000" {
-		return "nation"
-	}
-	return code
-}
-
-// anyMethod is the union of the verification methods, to count the cases that name none.
-func anyMethod() store.TermClass {
-	c := store.TermClass{Name: anyMethodName}
-	for _, m := range verificationMethods {
-		c.Terms = append(c.Terms, m.Terms...)
-	}
-	return c
-}
-
-const anyMethodName = "~any"
 
 // ---- the site ---------------------------------------------------------------------------------
 
@@ -467,57 +437,31 @@ func readme(title string, tables []*Table, threshold int) []byte {
 	return []byte(b.String())
 }
 
-// write puts the files in place: index.html, data/ and the assets the page uses; files in
-// data/ and assets/maps/ that this run did not write are removed (a previous run's).
-func (s *site) write(out string) error {
-	if err := os.MkdirAll(filepath.Join(out, "data"), 0o755); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
+// write puts the site's files into dir (a new folder that output.Publish swaps in): index.html,
+// data/ and the assets the page uses.
+func (s *site) write(dir string) error {
 	names := make([]string, 0, len(s.files))
 	for n := range s.files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(n)), s.files[n], 0o644); err != nil {
+		path := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("reports: %w", err)
+		}
+		if err := os.WriteFile(path, s.files[n], 0o644); err != nil {
 			return fmt.Errorf("reports: %w", err)
 		}
 	}
-	var maps []string
+	var err error
 	if s.mapFor != "" {
-		maps = append(maps, s.mapFor)
+		err = webassets.WriteTo(dir, s.mapFor)
+	} else {
+		err = webassets.WriteScript(dir)
 	}
-	if err := s.writeAssets(out, maps); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *site) writeAssets(out string, maps []string) error {
-	write := func() error { return webassets.WriteScript(out) }
-	if len(maps) > 0 {
-		write = func() error { return webassets.WriteTo(out, maps...) }
-	}
-	if err := write(); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	keep := map[string]bool{}
-	for n := range s.files {
-		keep[filepath.FromSlash(n)] = true
-	}
-	for _, m := range maps {
-		if mm, ok := webassets.Lookup(m); ok {
-			keep[filepath.FromSlash(mm.File)] = true
-		}
-	}
-	for _, dir := range []string{"data", filepath.Join(webassets.Dir, "maps")} {
-		entries, _ := os.ReadDir(filepath.Join(out, dir))
-		for _, e := range entries {
-			rel := filepath.Join(dir, e.Name())
-			if !e.IsDir() && !keep[rel] {
-				os.Remove(filepath.Join(out, rel))
-			}
-		}
+	if err != nil {
+		return fmt.Errorf("reports: writing the scripts and maps: %w", err)
 	}
 	return nil
 }

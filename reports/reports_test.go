@@ -16,18 +16,19 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/lifecycle"
+	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/reports/reportstest"
-	"github.com/ecowatch/ecowatch/store"
 )
 
 // fixture is a hand-built Source for 广东省, 2026Q3. The expected figures in the tests below
 // are computed by hand from it (the comments show the sums).
 type fixture struct {
-	data    *store.DisclosureData
-	queries []store.DisclosureQuery
+	data    *Data
+	queries []Query
 }
 
-func (f *fixture) Disclosure(_ context.Context, q store.DisclosureQuery) (*store.DisclosureData, error) {
+func (f *fixture) Disclosure(_ context.Context, q Query) (*Data, error) {
 	f.queries = append(f.queries, q)
 	return f.data, nil
 }
@@ -40,91 +41,108 @@ func at(s string) time.Time {
 	return t
 }
 
-func grp(p int, dim string, key string, n ...uint64) store.DisclosureGroup {
-	g := store.DisclosureGroup{Period: p, Dim: dim, Key: strings.Split(key, "|")}
-	fields := []*uint64{&g.Received, &g.Accepted, &g.Rejected, &g.Assigned, &g.Closed, &g.Replied, &g.Merged, &g.CohortClosed}
+// ch is a ChannelRow: region|kind|channel, then received, accepted, rejected, assigned,
+// closed, replied, merged.
+func ch(p PeriodIndex, key string, n ...uint64) ChannelRow {
+	k := strings.Split(key, "|")
+	r := ChannelRow{Period: p, Region: k[0], Kind: k[1], Channel: k[2]}
+	fields := []*uint64{&r.Received, &r.Accepted, &r.Rejected, &r.Assigned, &r.Closed, &r.Replied, &r.Merged}
 	for i, v := range n {
 		*fields[i] = v
 	}
-	return g
+	return r
+}
+
+// cat is a CategoryRow: region|kind|category.
+func cat(p PeriodIndex, key string, n uint64) CategoryRow {
+	k := strings.Split(key, "|")
+	return CategoryRow{Period: p, Region: k[0], Kind: k[1], Category: k[2], Received: n}
 }
 
 func newFixture() *fixture {
-	const Q, P, Y = store.PeriodQuarter, store.PeriodPrevious, store.PeriodLastYear
-	rkc, rkg := store.DimRegionKindChannel, store.DimRegionKindCategory
-	d := &store.DisclosureData{
+	const Q, P, Y = InQuarter, InPrevious, InLastYear
+	d := &Data{
 		DataFrom: at("2025-01-01 00:10"), DataTo: at("2026-09-30 23:50"), StatesAsOf: at("2026-10-02 00:00"),
-		Groups: []store.DisclosureGroup{
+		Channels: []ChannelRow{
 			// received, accepted, rejected, assigned, closed, replied, merged
 			// quarter: total 173 (report 170, petition 3); accepted 154, rejected 11, assigned 150,
 			// closed 111, replied 114, merged 1
-			grp(Q, rkc, "440305|report|phone", 100, 90, 8, 88, 70, 72, 1),
-			grp(Q, rkc, "440106|report|wechat", 50, 45, 3, 44, 30, 31),
-			grp(Q, rkc, "441900|petition|visit", 3, 3, 0, 3, 1, 1),
-			grp(Q, rkc, "440000|report|web", 20, 16, 0, 15, 10, 10),
+			ch(Q, "440305|report|phone", 100, 90, 8, 88, 70, 72, 1),
+			ch(Q, "440106|report|wechat", 50, 45, 3, 44, 30, 31),
+			ch(Q, "441900|petition|visit", 3, 3, 0, 3, 1, 1),
+			ch(Q, "440000|report|web", 20, 16, 0, 15, 10, 10),
 			// previous: total 146; accepted 131, rejected 7, assigned 129, closed 105, replied 107
-			grp(P, rkc, "440305|report|phone", 80, 70, 5, 69, 60, 61),
-			grp(P, rkc, "440106|report|wechat", 60, 55, 2, 54, 40, 41),
-			grp(P, rkc, "441900|petition|visit", 6, 6, 0, 6, 5, 5),
+			ch(P, "440305|report|phone", 80, 70, 5, 69, 60, 61),
+			ch(P, "440106|report|wechat", 60, 55, 2, 54, 40, 41),
+			ch(P, "441900|petition|visit", 6, 6, 0, 6, 5, 5),
 			// last year: total 100 (receipts only)
-			grp(Y, rkc, "440305|report|phone", 50),
-			grp(Y, rkc, "440106|report|wechat", 40),
-			grp(Y, rkc, "440000|report|web", 10),
-			// categories (a report may have several)
-			grp(Q, rkg, "440305|report|air", 60), grp(Q, rkg, "440305|report|noise", 50),
-			grp(Q, rkg, "440106|report|water", 40), grp(Q, rkg, "441900|petition|air", 3),
-			grp(Q, rkg, "440000|report|ecology", 20),
-			grp(P, rkg, "440305|report|air", 50), grp(P, rkg, "440305|report|noise", 40),
-			grp(P, rkg, "440106|report|water", 60), grp(P, rkg, "441900|petition|air", 6),
-			grp(Y, rkg, "440305|report|noise", 30), grp(Y, rkg, "440106|report|water", 40),
-			// sub-types by main category
-			grp(Q, store.DimSubcategory, "air|恶臭/异味", 40), grp(Q, store.DimSubcategory, "air|烟粉尘", 20),
-			grp(Q, store.DimSubcategory, "air|", 3), grp(Q, store.DimSubcategory, "noise|建设施工噪声", 50),
-			grp(Q, store.DimSubcategory, "water|工业废水", 38), grp(Q, store.DimSubcategory, "water|生活污水", 2),
-			grp(Q, store.DimSubcategory, "ecology|破坏植被", 20),
-			grp(P, store.DimSubcategory, "air|恶臭/异味", 30), grp(P, store.DimSubcategory, "air|烟粉尘", 26),
-			grp(P, store.DimSubcategory, "noise|建设施工噪声", 40), grp(P, store.DimSubcategory, "water|工业废水", 60),
-			// industries
-			grp(Q, store.DimIndustry, "建筑业", 70), grp(Q, store.DimIndustry, "住宿和餐饮业", 40),
-			grp(Q, store.DimIndustry, "纺织业", 2), grp(Q, store.DimIndustry, "医药制造业", 1), grp(Q, store.DimIndustry, "", 60),
-			grp(P, store.DimIndustry, "建筑业", 60), grp(P, store.DimIndustry, "住宿和餐饮业", 30), grp(P, store.DimIndustry, "", 56),
-			// months
-			grp(Q, store.DimMonth, "202607|report", 80), grp(Q, store.DimMonth, "202608|report", 50),
-			grp(Q, store.DimMonth, "202609|report", 40), grp(Q, store.DimMonth, "202607|petition", 3),
-			grp(Y, store.DimMonth, "202507|report", 40), grp(Y, store.DimMonth, "202508|report", 30),
-			grp(Y, store.DimMonth, "202509|report", 30),
-			// rejections
-			// 3 is small and the reason naming a reporter is not fit to print: both in 其他原因
-			grp(Q, store.DimRejectReason, "线索不详|report", 6), grp(Q, store.DimRejectReason, "不属于职责范围|report", 3),
-			grp(Q, store.DimRejectReason, "举报人王五所述问题已由法院受理|report", 2),
-			grp(P, store.DimRejectReason, "线索不详|report", 7),
-			// the 60-day cohort: received, and closed by the quarter's end in the last field
-			grp(Q, store.DimCohort, "440106|report", 30, 0, 0, 0, 0, 0, 0, 20),
-			grp(Q, store.DimCohort, "440305|report", 40, 0, 0, 0, 0, 0, 0, 34),
-			grp(Q, store.DimCohort, "441900|petition", 4, 0, 0, 0, 0, 0, 0, 2),
+			ch(Y, "440305|report|phone", 50),
+			ch(Y, "440106|report|wechat", 40),
+			ch(Y, "440000|report|web", 10),
 		},
-		Closures: []store.ClosureCount{
+		// categories (a report may have several)
+		Categories: []CategoryRow{
+			cat(Q, "440305|report|air", 60), cat(Q, "440305|report|noise", 50),
+			cat(Q, "440106|report|water", 40), cat(Q, "441900|petition|air", 3),
+			cat(Q, "440000|report|ecology", 20),
+			cat(P, "440305|report|air", 50), cat(P, "440305|report|noise", 40),
+			cat(P, "440106|report|water", 60), cat(P, "441900|petition|air", 6),
+			cat(Y, "440305|report|noise", 30), cat(Y, "440106|report|water", 40),
+		},
+		// sub-types by main category
+		Subcategories: []SubcategoryRow{
+			{Q, "air", "恶臭/异味", 40}, {Q, "air", "烟粉尘", 20},
+			{Q, "air", "", 3}, {Q, "noise", "建设施工噪声", 50},
+			{Q, "water", "工业废水", 38}, {Q, "water", "生活污水", 2},
+			{Q, "ecology", "破坏植被", 20},
+			{P, "air", "恶臭/异味", 30}, {P, "air", "烟粉尘", 26},
+			{P, "noise", "建设施工噪声", 40}, {P, "water", "工业废水", 60},
+		},
+		Industries: []IndustryRow{
+			{Q, "建筑业", 70}, {Q, "住宿和餐饮业", 40},
+			{Q, "纺织业", 2}, {Q, "医药制造业", 1}, {Q, "", 60},
+			{P, "建筑业", 60}, {P, "住宿和餐饮业", 30}, {P, "", 56},
+		},
+		Months: []MonthRow{
+			{Q, "202607", "report", 80}, {Q, "202608", "report", 50},
+			{Q, "202609", "report", 40}, {Q, "202607", "petition", 3},
+			{Y, "202507", "report", 40}, {Y, "202508", "report", 30},
+			{Y, "202509", "report", 30},
+		},
+		// 3 is small and the reason naming a reporter is not fit to print: both in 其他原因
+		Rejections: []RejectionRow{
+			{Q, "线索不详", "report", 6}, {Q, "不属于职责范围", "report", 3},
+			{Q, "举报人王五所述问题已由法院受理", "report", 2},
+			{P, "线索不详", "report", 7},
+		},
+		// the 60-day cohort: accepted, and closed by the quarter's end
+		Cohort: []CohortRow{
+			{"440106", "report", 30, 20},
+			{"440305", "report", 40, 34},
+			{"441900", "petition", 4, 2},
+		},
+		Closures: []ClosureCount{
 			{Period: Q, Finding: "substantiated", Cases: 60}, {Period: Q, Finding: "partly_substantiated", Cases: 20},
 			{Period: Q, Finding: "unsubstantiated", Cases: 20},
 			{Period: P, Finding: "substantiated", Cases: 50}, {Period: P, Finding: "partly_substantiated", Cases: 25},
 			{Period: P, Finding: "unsubstantiated", Cases: 25},
 		},
-		Verification: []store.VerificationCount{
+		Verification: []VerificationCount{
 			{Method: "现场检查核查", Cases: 15}, {Method: "采样监测", Cases: 8}, {Method: "查阅手续资料", Cases: 3},
 			{Method: anyMethodName, Cases: 18}, {Method: "", Cases: 20},
 		},
-		Deadlines: []store.DeadlineCount{
-			{Period: Q, Step: "accept", Met: 150, MissedDone: 4, Overdue: 1, Other: 3},
-			{Period: Q, Step: "assign", Met: 140, MissedDone: 5},
-			{Period: Q, Step: "close", Met: 90, MissedDone: 6, Overdue: 4, Other: 10},
-			{Period: P, Step: "accept", Met: 120, MissedDone: 10},
-			{Period: P, Step: "close", Met: 80, MissedDone: 20},
+		Deadlines: []DeadlineCount{
+			{Period: Q, Step: lifecycle.StepAccept, Met: 150, MissedDone: 4, Overdue: 1, Other: 3},
+			{Period: Q, Step: lifecycle.StepAssign, Met: 140, MissedDone: 5},
+			{Period: Q, Step: lifecycle.StepClose, Met: 90, MissedDone: 6, Overdue: 4, Other: 10},
+			{Period: P, Step: lifecycle.StepAccept, Met: 120, MissedDone: 10},
+			{Period: P, Step: lifecycle.StepClose, Met: 80, MissedDone: 20},
 		},
-		Matters: []store.MatterCount{
+		Matters: []MatterCount{
 			{Period: Q, Kind: "report", Reports: 170, Matters: 160}, {Period: Q, Kind: "petition", Reports: 3, Matters: 3},
 			{Period: P, Kind: "report", Reports: 140, Matters: 138}, {Period: P, Kind: "petition", Reports: 6, Matters: 6},
 		},
-		Candidates: []store.CaseCandidate{
+		Candidates: []CaseCandidate{
 			{Kind: "report", Category: "air", Subcategory: "恶臭/异味", RegionCode: "440305", Industry: "化学原料和化学制品制造业",
 				Flags: []string{"emergency"}, TargetReports: 1, TargetName: "深圳市某某化工有限公司", ClosedAt: at("2026-08-10 10:00"),
 				Summary: "经现场核查，深圳市某某化工有限公司存在违法排放废气问题，举报属实。已立案处罚罚款20万元，并移送公安机关。已电话告知举报人张三处理结果。"},
@@ -146,11 +164,12 @@ func newFixture() *fixture {
 func generate(t *testing.T, src Source, dir string, mutate ...func(*Options)) {
 	t.Helper()
 	q, _ := ParseQuarter("2026Q3")
-	opts := Options{Quarter: q, Scope: "440000", Out: dir}
+	gd, _ := region.Default().ParseScope("440000")
+	opts := Options{Quarter: q, Scope: gd, Out: dir}
 	for _, m := range mutate {
 		m(&opts)
 	}
-	if err := Generate(context.Background(), src, opts); err != nil {
+	if err := GenerateFrom(context.Background(), src, opts); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -162,7 +181,7 @@ func TestEveryFigureMatchesTheHandComputedFixture(t *testing.T) {
 
 	// the query asked for the right periods
 	q := src.queries[0]
-	if q.Scope != "440000" || !q.Quarter.From.Equal(at("2026-07-01 00:00")) || !q.Quarter.To.Equal(at("2026-10-01 00:00")) ||
+	if q.Scope.Code != "440000" || q.Scope.Level != region.Province || !q.Quarter.From.Equal(at("2026-07-01 00:00")) || !q.Quarter.To.Equal(at("2026-10-01 00:00")) ||
 		!q.Previous.From.Equal(at("2026-04-01 00:00")) || !q.LastYear.From.Equal(at("2025-07-01 00:00")) ||
 		!q.Cohort.From.Equal(at("2026-05-02 00:00")) || !q.Cohort.To.Equal(at("2026-08-02 00:00")) {
 		t.Fatalf("query periods: %+v", q)
@@ -192,11 +211,11 @@ func TestEveryFigureMatchesTheHandComputedFixture(t *testing.T) {
 		// 按期办理: accept 150/155, previous 120/130, +4.5 points
 		{"on_time", "受理（15日内）", "due", "155"}, {"on_time", "受理（15日内）", "on_time_rate", "96.8"},
 		{"on_time", "受理（15日内）", "previous_rate", "92.3"}, {"on_time", "受理（15日内）", "change", "4.5"},
-		{"on_time", "交办、转办（受理后3个工作日内）", "on_time_rate", "96.6"},
-		{"on_time", "交办、转办（受理后3个工作日内）", "previous_rate", "—"},
-		{"on_time", "办结（受理后60日内，经批准可延长30日）", "due", "100"},
-		{"on_time", "办结（受理后60日内，经批准可延长30日）", "overdue", "4"},
-		{"on_time", "办结（受理后60日内，经批准可延长30日）", "change", "10"},
+		{"on_time", "交办转办（3个工作日内）", "on_time_rate", "96.6"},
+		{"on_time", "交办转办（3个工作日内）", "previous_rate", "—"},
+		{"on_time", "办结（60日内，经批准可延长30日）", "due", "100"},
+		{"on_time", "办结（60日内，经批准可延长30日）", "overdue", "4"},
+		{"on_time", "办结（60日内，经批准可延长30日）", "change", "10"},
 		// 60日: 74 accepted, 56 closed; 深圳 (6 open) and 东莞 (2 open) merged into 其他地区
 		{"cohort_60_days", "合计", "accepted", "74"}, {"cohort_60_days", "合计", "closed", "56"},
 		{"cohort_60_days", "合计", "open", "18"}, {"cohort_60_days", "合计", "closed_rate", "75.7"},
@@ -412,6 +431,10 @@ func TestRerunsAreByteIdentical(t *testing.T) {
 
 func tree(t *testing.T, dir string) map[string][]byte {
 	out := map[string][]byte{}
+	dir, err := filepath.EvalSymlinks(dir) // the site is a link to its current version
+	if err != nil {
+		t.Fatal(err)
+	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(dir, p)
@@ -482,17 +505,18 @@ func TestNoReporterIdentityReportTextOrIDInTheOutput(t *testing.T) {
 
 func TestClearErrors(t *testing.T) {
 	q, _ := ParseQuarter("2026Q3")
-	empty := &fixture{data: &store.DisclosureData{DataFrom: at("2026-06-01 00:00"), DataTo: at("2026-06-30 23:00")}}
-	err := Generate(context.Background(), empty, Options{Quarter: q, Scope: "440000", Out: t.TempDir()})
+	empty := &fixture{data: &Data{DataFrom: at("2026-06-01 00:00"), DataTo: at("2026-06-30 23:00")}}
+	gd, _ := region.Default().ParseScope("440000")
+	err := GenerateFrom(context.Background(), empty, Options{Quarter: q, Scope: gd, Out: t.TempDir()})
 	if !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "2026Q3") || !strings.Contains(err.Error(), "2026-06-01 … 2026-06-30") {
 		t.Errorf("no data: %v", err)
 	}
-	for scope, want := range map[string]string{
-		"990000": "unknown scope", "440305": "is a county", "110100": "not a jurisdiction", "44": "unknown scope",
-	} {
-		err := Generate(context.Background(), newFixture(), Options{Quarter: q, Scope: scope, Out: t.TempDir()})
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("scope %s: %v, want %q", scope, err, want)
+	// scopes come from region.Table.ParseScope (its tests hold the refusals); a scope made by
+	// hand is checked again
+	for _, code := range []string{"990000", "440305", "110100"} {
+		err := GenerateFrom(context.Background(), newFixture(), Options{Quarter: q, Scope: region.Scope{Code: code}, Out: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), "accepted:") {
+			t.Errorf("scope %s: %v, want a refusal naming the accepted values", code, err)
 		}
 	}
 	for _, s := range []string{"2026Q5", "2026-Q3", "Q3", "2026q0", ""} {

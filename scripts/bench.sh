@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(go version | cut -d' ' -f3)"
 echo "clickhouse: $(clickhouse-client -q 'SELECT version()'), kafka: $(ls .local/kafka/libs | sed -n 's/^kafka_2.13-\(.*\)\.jar$/\1/p')"
-go test -run '^$' -bench 'Redact' -benchmem ./privacy
+go test -run '^$' -bench 'Redact' -benchtime 300ms -benchmem ./privacy
+go test -run '^$' -bench 'DecodeShapes' -benchtime 200ms -benchmem ./contract
 go test -run '^$' -bench . -benchtime 1x -timeout 20m ./simulate
 go test -run '^$' -bench . -benchtime 1x -timeout 20m ./integration

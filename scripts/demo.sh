@@ -83,4 +83,27 @@ step "quarterly public disclosure $QUARTER of $SCOPE → $OUT/disclosure/"
 step "leadership dashboards → $OUT/dashboards/"
 "$BIN" --log-level warn dashboard --at "${DEMO_DASHBOARD_AT:-$(date -d "$TO -1 day" +%F)T18:00}" --out "$OUT/dashboards" | tee "$OUT/dashboards.txt"
 
+step "accounts for the served dashboards: one per level → $OUT/accounts (passwords in $OUT/demo-passwords.txt)"
+export ECOWATCH_SERVE_ACCOUNTS_FILE=$OUT/accounts
+PROVINCE=${SCOPE:0:2}0000
+CITY=${DEMO_CITY:-${SCOPE:0:2}0100}
+: >"$OUT/demo-passwords.txt" && chmod 600 "$OUT/demo-passwords.txt"
+for account in "mee.demo nation 生态环境部（演示）" "province.demo $PROVINCE 省级生态环境厅（演示）" "city.demo $CITY 市级生态环境局（演示）"; do
+  read -r login jurisdiction name <<<"$account"
+  password=$(head -c 15 /dev/urandom | base64 | tr '+/' '-_')
+  printf '%s\n' "$password" | "$BIN" user add --login "$login" --jurisdiction "$jurisdiction" --name "$name"
+  printf '%-14s %-7s %s\n' "$login" "$jurisdiction" "$password" >>"$OUT/demo-passwords.txt"
+done
+
 printf '\nOutputs are in %s/ (simulation truth, ingest log, summary, notices, disclosure, dashboards).\n' "$OUT"
+cat <<EOF
+
+To open the dashboards in a browser (signed in, each account sees its jurisdiction; every access
+goes to the access_audit table of $DB):
+
+  ECOWATCH_CLICKHOUSE_DATABASE=$DB ECOWATCH_SERVE_ACCOUNTS_FILE=$OUT/accounts \\
+    $BIN serve --dir $OUT/dashboards --public $OUT/disclosure
+
+then open http://127.0.0.1:8080/ (the quarterly disclosure, public: http://127.0.0.1:8080/public/).
+Logins and passwords (ministry, province $PROVINCE, city $CITY): $OUT/demo-passwords.txt
+EOF

@@ -3,6 +3,8 @@ package simulate
 import (
 	"context"
 	"testing"
+
+	"github.com/ecowatch/ecowatch/region"
 )
 
 // discardSink counts what it is given.
@@ -42,5 +44,5 @@ func BenchmarkYearNation(b *testing.B) {
 
 // BenchmarkMonthProvince generates one month of 广东.
 func BenchmarkMonthProvince(b *testing.B) {
-	benchmarkRun(b, Config{From: date(2025, 3, 1), To: date(2025, 4, 1), Scope: "440000", Seed: 1})
+	benchmarkRun(b, Config{From: date(2025, 3, 1), To: date(2025, 4, 1), Scope: region.MustScope("440000"), Seed: 1})
 }

@@ -21,8 +21,9 @@ type Config struct {
 	// Asia/Shanghai.
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// Scope is "" or "nation" for the whole country, or a province code such as "440000".
-	Scope string `json:"scope"`
+	// Scope is the nation (the zero Scope) or a province (region.Table.ParseScope); a
+	// prefecture-level city is refused.
+	Scope region.Scope `json:"scope"`
 	// ReportsPerYear is the expected yearly volume of valid reports in the scope, before
 	// injected events. Default: NationReportsPerYear for the nation; for a province, the
 	// nation's volume times the province's share of the population-like weights.
@@ -97,9 +98,6 @@ func (cfg Config) resolve(volumeShare float64) (Config, error) {
 	}
 	cfg.From = cfg.From.In(calendar.Shanghai)
 	cfg.To = cfg.To.In(calendar.Shanghai)
-	if cfg.Scope == "" {
-		cfg.Scope = "nation"
-	}
 	if cfg.ReportsPerYear < 0 {
 		return cfg, fmt.Errorf("simulate: reports per year %d is negative", cfg.ReportsPerYear)
 	}
@@ -142,14 +140,17 @@ func defaultCount(v, perYear int, years, volumeShare float64, min int) int {
 	return n
 }
 
-// scopeProvince returns the scope's province code ("" for the nation) after checking it.
-func scopeProvince(t *region.Table, scope string) (string, error) {
-	if scope == "" || scope == "nation" {
-		return "", nil
+// ScopeHelp says which scopes the simulator takes.
+const ScopeHelp = `nation (or "", 000000, 100000), or a province code such as 440000`
+
+// scopeOf checks the scope against the table: the nation or a province.
+func scopeOf(t *region.Table, scope region.Scope) (region.Scope, error) {
+	if scope.IsNation() {
+		return region.Nation(), nil
 	}
-	d, ok := t.Lookup(scope)
-	if !ok || d.Level != region.Province {
-		return "", fmt.Errorf("simulate: scope %q is neither \"nation\" nor a province code (GB/T 2260)", scope)
+	sc, ok := t.ScopeOf(scope.Code)
+	if !ok || sc.Level != region.Province {
+		return region.Scope{}, fmt.Errorf("simulate: scope %s is neither the nation nor a province (accepted: %s)", scope.Code, ScopeHelp)
 	}
-	return d.Code, nil
+	return sc, nil
 }

@@ -192,7 +192,7 @@ func TestInjectedEvents(t *testing.T) {
 // 湖北's incidents follow 长江, 汉江 and 清江: some pass three units or more, some begin on a
 // tributary and go on down 长江, and their water reaches jurisdictions of other provinces.
 func TestWatershedIncidentsFollowTheRivers(t *testing.T) {
-	cfg := Config{From: date(2025, 3, 1), To: date(2025, 5, 1), Scope: "420000", Seed: 3, ReportsPerYear: 1000,
+	cfg := Config{From: date(2025, 3, 1), To: date(2025, 5, 1), Scope: region.MustScope("420000"), Seed: 3, ReportsPerYear: 1000,
 		Clusters: -1, WatershedIncidents: 24, RepeatTargets: -1, Emergencies: -1, MalformedShare: -1}
 	truth, err := Run(context.Background(), cfg, &memSink{})
 	if err != nil {

@@ -104,20 +104,18 @@ func newGenerator(cfg Config, sink Sink) (*generator, error) {
 		return nil, fmt.Errorf("simulate: nil sink")
 	}
 	regions := region.Default()
-	province, err := scopeProvince(regions, cfg.Scope)
+	scope, err := scopeOf(regions, cfg.Scope)
 	if err != nil {
 		return nil, err
 	}
-	pt, err := buildPlaces(regions, province)
+	cfg.Scope = scope
+	pt, err := buildPlaces(regions, scope.Code)
 	if err != nil {
 		return nil, err
 	}
 	cfg, err = cfg.resolve(pt.total / pt.nation)
 	if err != nil {
 		return nil, err
-	}
-	if province != "" {
-		cfg.Scope = province
 	}
 	g := &generator{
 		cfg:      cfg,

@@ -42,7 +42,7 @@ func runMem(t testing.TB, cfg Config) ([]Message, *Truth) {
 // the start of 劳动节 included), with more malformed messages and injected events than the
 // defaults so that every kind occurs.
 var provinceCfg = Config{
-	From: date(2025, 1, 1), To: date(2025, 5, 1), Scope: "330000", Seed: 7,
+	From: date(2025, 1, 1), To: date(2025, 5, 1), Scope: region.MustScope("330000"), Seed: 7,
 	MalformedShare: 0.03, Clusters: 8, WatershedIncidents: 4, RepeatTargets: 6, Emergencies: 4,
 }
 
@@ -106,7 +106,7 @@ func decodeFixture(t *testing.T) decoded {
 }
 
 func TestDeterminism(t *testing.T) {
-	cfg := Config{From: date(2025, 7, 1), To: date(2025, 8, 1), Scope: "640000", Seed: 42, Clusters: 2, WatershedIncidents: 1, RepeatTargets: 2, Emergencies: 1}
+	cfg := Config{From: date(2025, 7, 1), To: date(2025, 8, 1), Scope: region.MustScope("640000"), Seed: 42, Clusters: 2, WatershedIncidents: 1, RepeatTargets: 2, Emergencies: 1}
 	digest := func(cfg Config) []byte {
 		msgs, truth := runMem(t, cfg)
 		var b bytes.Buffer
@@ -139,8 +139,8 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"missing from", Config{To: date(2025, 2, 1)}, "from and to are required"},
 		{"to before from", Config{From: date(2025, 2, 1), To: date(2025, 1, 1)}, "is not after"},
-		{"unknown scope", Config{From: date(2025, 1, 1), To: date(2025, 2, 1), Scope: "999999"}, "scope"},
-		{"prefecture scope", Config{From: date(2025, 1, 1), To: date(2025, 2, 1), Scope: "440300"}, "scope"},
+		{"unknown scope", Config{From: date(2025, 1, 1), To: date(2025, 2, 1), Scope: region.Scope{Code: "999999"}}, "scope"},
+		{"prefecture scope", Config{From: date(2025, 1, 1), To: date(2025, 2, 1), Scope: region.Scope{Code: "440300"}}, "scope"},
 		{"negative volume", Config{From: date(2025, 1, 1), To: date(2025, 2, 1), ReportsPerYear: -1}, "negative"},
 	}
 	for _, tc := range tests {
@@ -154,7 +154,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	_, truth := runMem(t, Config{From: date(2025, 3, 1), To: date(2025, 3, 15), Scope: "440000", Seed: 1})
+	_, truth := runMem(t, Config{From: date(2025, 3, 1), To: date(2025, 3, 15), Scope: region.MustScope("440000"), Seed: 1})
 	c := truth.Config
 	// 广东 carries roughly a tenth of the national weight
 	if c.ReportsPerYear < 25_000 || c.ReportsPerYear > 100_000 {
@@ -307,7 +307,7 @@ func sum(m map[string]int) int {
 }
 
 func TestFileSink(t *testing.T) {
-	cfg := Config{From: date(2025, 5, 1), To: date(2025, 5, 15), Scope: "640000", Seed: 3, MalformedShare: 0.05}
+	cfg := Config{From: date(2025, 5, 1), To: date(2025, 5, 15), Scope: region.MustScope("640000"), Seed: 3, MalformedShare: 0.05}
 	mem, truth := runMem(t, cfg)
 	dir := t.TempDir()
 	fs, err := NewFileSink(dir)
@@ -357,7 +357,7 @@ type failingSink struct{ err error }
 func (f failingSink) Write(context.Context, []Message) error { return f.err }
 
 func TestRunStops(t *testing.T) {
-	cfg := Config{From: date(2025, 7, 1), To: date(2025, 8, 1), Scope: "640000", Seed: 1}
+	cfg := Config{From: date(2025, 7, 1), To: date(2025, 8, 1), Scope: region.MustScope("640000"), Seed: 1}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := Run(ctx, cfg, &memSink{}); !errors.Is(err, context.Canceled) {

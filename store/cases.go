@@ -64,19 +64,16 @@ func (s *Store) CaseHistories(ctx context.Context, from, asOf time.Time) ([]*Cas
 }
 
 // caseReports reads the latest version of every report received in [from, asOf], in report
-// id order.
+// id order (LatestReports).
 func (s *Store) caseReports(ctx context.Context, from, asOf time.Time) ([]*CaseHistory, error) {
-	// The filter sits inside the aggregation so only the window is read; a correction that
-	// moved received_at is still resolved by argMax over the versions in the window.
-	rows, err := s.conn.Query(ctx, `
-		SELECT report_id, argMax(kind, version), argMax(channel, version), argMax(region_code, version),
-			argMax(intake_org, version), argMax(category, version), argMax(target_key, version),
-			argMax(target_name, version), argMax(reporter_pseudonym, version), argMax(received_at, version),
-			argMax(location_address, version)
-		FROM reports
-		WHERE received_at >= ? AND received_at <= ?
-		GROUP BY report_id
-		ORDER BY report_id`, from, asOf)
+	latest := LatestReports{Received: []Period{{From: from, To: asOf.Truncate(time.Second).Add(time.Second)}}, Key: "report_id"}
+	rows, err := s.conn.Query(ctx, latest.Query(
+		Latest("kind", "c_kind"), Latest("channel", "c_channel"), Latest("region_code", "c_region"),
+		Latest("intake_org", "c_intake"), Latest("category", "c_category"), Latest("target_key", "c_target_key"),
+		Latest("target_name", "c_target_name"), Latest("reporter_pseudonym", "c_pseudonym"),
+		Latest("location_address", "c_place"),
+	)+`
+		ORDER BY `+LatestKey)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading cases: %w", err)
 	}
@@ -84,8 +81,9 @@ func (s *Store) caseReports(ctx context.Context, from, asOf time.Time) ([]*CaseH
 	var out []*CaseHistory
 	for rows.Next() {
 		c := &CaseHistory{}
-		if err := rows.Scan(&c.ReportID, &c.Kind, &c.Channel, &c.RegionCode, &c.IntakeOrg, &c.Category,
-			&c.TargetKey, &c.TargetName, &c.Pseudonym, &c.ReceivedAt, &c.Place); err != nil {
+		var region uint32
+		if err := rows.Scan(&c.ReportID, &c.ReceivedAt, &region, &c.Kind, &c.Channel, &c.RegionCode, &c.IntakeOrg, &c.Category,
+			&c.TargetKey, &c.TargetName, &c.Pseudonym, &c.Place); err != nil {
 			return nil, fmt.Errorf("store: reading cases: %w", err)
 		}
 		out = append(out, c)

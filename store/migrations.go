@@ -319,7 +319,49 @@ var migrations = []migration{
 		) ENGINE = MergeTree
 		ORDER BY (revealed_at, report_id)`,
 	}},
-	{6, "warning recipients: copies and downstream reach", []string{
+	{6, "runs of the scheduled jobs", []string{
+		// Every run of a scheduled job of `ecowatch run`, by which instance and in which term
+		// of its lead: a row when it starts (outcome started) and one when it ends (done or
+		// failed, with finished_at and the error). The record a new leader reads to catch up
+		// the ticks missed during a handover (schedule.Scheduler), and an operator to see who
+		// ran what.
+		`CREATE TABLE IF NOT EXISTS job_runs (
+			job {enum},
+			tick DateTime('Asia/Shanghai'),
+			outcome {enum},
+			instance String,
+			term UInt64,
+			catch_up UInt8,
+			started_at DateTime('Asia/Shanghai'),
+			finished_at DateTime('Asia/Shanghai'),
+			error String
+		) ENGINE = MergeTree
+		ORDER BY (job, tick, started_at)`,
+	}},
+	{7, "access audit of the served dashboards", []string{
+		// Every sign-in, failed sign-in, sign-out and page or data-file request of `ecowatch
+		// serve`: who, when, from where, what, allowed or not and why. Never a password or a
+		// session token. event_id is random per event: a retried insert replaces itself.
+		`CREATE TABLE IF NOT EXISTS access_audit (
+			event_id String,
+			at DateTime('Asia/Shanghai'),
+			event {enum},
+			login String,
+			user_name String,
+			jurisdiction {enum},
+			via {enum},
+			remote_addr String,
+			method {enum},
+			path String,
+			status UInt16,
+			allowed UInt8,
+			reason {enum},
+			user_agent String
+		) ENGINE = ReplacingMergeTree
+		PARTITION BY toYYYYMM(at)
+		ORDER BY (at, event_id)`,
+	}},
+	{8, "warning recipients: copies and downstream reach", []string{
 		// Per recipient (parallel to recipient_codes): the JSON of what a recipient carries
 		// beyond code, name and role — copy (抄送) and, downstream of a watershed warning, the
 		// river, distance, arrival window and drinking-water sources — or '' when nothing.

@@ -16,22 +16,23 @@ type ReportPoint struct {
 	Text                               string // redacted title and content, for text signals
 }
 
-// ReportPoints returns the reports received in [from, to), latest versions, in time order,
-// leaving out reports merged into another case by asOf (a merged duplicate is one matter with
-// the case it joined). withText also loads the redacted title and content.
+// ReportPoints returns the reports received in [from, to) at their latest version
+// (LatestReports), in time order, leaving out reports merged into another case by asOf (a
+// merged duplicate is one matter with the case it joined). withText also loads the redacted
+// title and content.
 func (s *Store) ReportPoints(ctx context.Context, from, to, asOf time.Time, withText bool) ([]ReportPoint, error) {
-	text := "''"
+	title, content := "''", "''"
 	if withText {
-		text = "concat(argMax(title, version), '\n', argMax(content, version))"
+		title, content = "title", "content"
 	}
-	rows, err := s.conn.Query(ctx, `
-		SELECT report_id, argMax(region_code, version), argMax(category, version), argMax(reporter_pseudonym, version),
-			argMax(received_at, version) AS at, argMax(flags, version), argMax(co_reporters, version), `+text+`
-		FROM reports
-		WHERE received_at >= ? AND received_at < ?
-			AND report_id NOT IN (SELECT report_id FROM case_events WHERE type = 'merged' AND at <= ?)
-		GROUP BY report_id
-		ORDER BY at, report_id`, from, to, asOf)
+	latest := LatestReports{Received: []Period{{From: from, To: to}}, Key: "report_id",
+		IDs: "report_id NOT IN (SELECT report_id FROM case_events WHERE type = 'merged' AND at <= " + Time(asOf) + ")"}
+	rows, err := s.conn.Query(ctx, latest.Query(
+		Latest("region_code", "p_area"), Latest("category", "p_category"), Latest("reporter_pseudonym", "p_reporter"),
+		Latest("flags", "p_flags"), Latest("co_reporters", "p_co"),
+		Latest(title, "p_title"), Latest(content, "p_content"),
+	)+`
+		ORDER BY `+LatestAt+`, `+LatestKey)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading report points: %w", err)
 	}
@@ -39,8 +40,14 @@ func (s *Store) ReportPoints(ctx context.Context, from, to, asOf time.Time, with
 	var out []ReportPoint
 	for rows.Next() {
 		var p ReportPoint
-		if err := rows.Scan(&p.ReportID, &p.Area, &p.Category, &p.Reporter, &p.ReceivedAt, &p.Flags, &p.CoReporters, &p.Text); err != nil {
+		var region uint32
+		var title, content string
+		if err := rows.Scan(&p.ReportID, &p.ReceivedAt, &region, &p.Area, &p.Category, &p.Reporter, &p.Flags, &p.CoReporters,
+			&title, &content); err != nil {
 			return nil, fmt.Errorf("store: reading report points: %w", err)
+		}
+		if withText {
+			p.Text = title + "\n" + content
 		}
 		out = append(out, p)
 	}

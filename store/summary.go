@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 )
 
 // IngestSummary counts what ingest made durable, each row counted once however often it was
@@ -37,20 +39,34 @@ func (s *Store) IngestSummary(ctx context.Context) (*IngestSummary, error) {
 			return nil, fmt.Errorf("store: %s: %w", c.query, err)
 		}
 	}
+	// Per code, the count and, as the example, the reason most dead letters of the code give
+	// (ties: the smallest text), so that the summary is the same at every run.
 	rows, err := s.conn.Query(ctx, `
-		SELECT code, count() AS n, min(reason)
+		SELECT code, reason, count() AS n
 		FROM (SELECT code, reason FROM ingest_errors LIMIT 1 BY topic, partition, offset)
-		GROUP BY code ORDER BY n DESC, code`)
+		GROUP BY code, reason
+		ORDER BY code, n DESC, reason`)
 	if err != nil {
 		return nil, fmt.Errorf("store: dead letters by code: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c CodeCount
-		if err := rows.Scan(&c.Code, &c.Count, &c.Example); err != nil {
+		var code, reason string
+		var n uint64
+		if err := rows.Scan(&code, &reason, &n); err != nil {
 			return nil, fmt.Errorf("store: dead letters by code: %w", err)
 		}
-		sum.ByCode = append(sum.ByCode, c)
+		if k := len(sum.ByCode); k > 0 && sum.ByCode[k-1].Code == code {
+			sum.ByCode[k-1].Count += n
+			continue
+		}
+		sum.ByCode = append(sum.ByCode, CodeCount{Code: code, Count: n, Example: reason})
 	}
-	return &sum, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: dead letters by code: %w", err)
+	}
+	slices.SortStableFunc(sum.ByCode, func(a, b CodeCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Code, b.Code))
+	})
+	return &sum, nil
 }

@@ -91,7 +91,7 @@ var (
 
 func provinceFixture(b testing.TB) *eval.SimulatedStream {
 	provinceOnce.Do(func() {
-		provinceStream = simulateStream(b, simulate.Config{From: day(2025, 3, 1), To: day(2025, 5, 12), Scope: "440000", Seed: 3})
+		provinceStream = simulateStream(b, simulate.Config{From: day(2025, 3, 1), To: day(2025, 5, 12), Scope: region.MustScope("440000"), Seed: 3})
 	})
 	return provinceStream
 }

@@ -34,7 +34,7 @@ func (n *Notices) warningNotice(pn PlannedNotice) document {
 	w, a := pn.Warning, pn.Addressee
 	id := hashID("warning", w.Kind, a.Role+":"+a.OrgCode, w.WarningID, strconv.Itoa(pn.Seq))
 	issuer := n.issuer(w.Kind, a)
-	return document{id: id, numbered: true, issuer: issuer, char: "预",
+	return document{id: id, numbered: true, issuer: issuer, char: "预", kind: w.Kind,
 		render: func(number string, at time.Time) (store.NoticeRecord, []output.File, error) {
 			var facts alerts.Facts
 			if err := json.Unmarshal([]byte(w.Facts), &facts); err != nil {
@@ -94,7 +94,7 @@ func (n *Notices) digest(pd PlannedDigest) document {
 	a := pd.Addressee
 	id := hashID("digest", a.Role+":"+a.OrgCode, pd.Day.Format(time.DateOnly))
 	issuer := n.issuer(contract.WarningCluster, a)
-	return document{id: id, issuer: issuer, char: "续",
+	return document{id: id, issuer: issuer, char: "续", kind: KindDigest,
 		render: func(_ string, at time.Time) (store.NoticeRecord, []output.File, error) {
 			day := pd.Day.In(calendar.Shanghai)
 			doc := &notice.Notice{

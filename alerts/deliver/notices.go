@@ -142,6 +142,11 @@ type Notices struct {
 	Orgs    *org.Directory
 	Regions *region.Table
 	Dir     string
+	// Serials numbers the notices (serials.go); nil: the local allocator of one instance.
+	Serials SerialAllocator
+
+	localOnce sync.Once
+	local     *localSerials
 
 	// Policy decides the notices of early warnings (numbered notices, their interval, the
 	// daily digests).
@@ -237,9 +242,10 @@ func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([
 		groups[key] = append(groups[key], e)
 	}
 	sort.Strings(keys)
-	// The store is asked once what is already issued and which serial numbers are taken, and
-	// told once what this run issued: a first run over a national history issues thousands of
-	// notices, and a round trip (and a new table part) per notice took most of a minute.
+	// The store is asked once what is already issued, the allocator once per sequence for the
+	// serial numbers, and the store told once what this run issued: a first run over a
+	// national history issues thousands of notices, and a round trip (and a new table part)
+	// per notice took most of a minute.
 	noticeIDs := make([]string, len(keys))
 	for i, k := range keys {
 		noticeIDs[i] = noticeID(groups[k])
@@ -258,32 +264,13 @@ type document struct {
 	numbered bool
 	render   func(number string, at time.Time) (store.NoticeRecord, []output.File, error)
 	issuer   org.Org
-	char     string
-}
-
-// serials returns the allocator of this run's serial numbers. A notice's number is the
-// issuer's abbreviation, the character of the notice type (催, 督, 预) and a serial within the
-// year: the serial runs per issuer and character, across the warning kinds that share one
-// (repeat and procedure are both 督办建议), from the notices recorded this year.
-func (n *Notices) serials(ctx context.Context, at time.Time) (func(issuer, char string) int, error) {
-	counts, err := n.Store.NoticeCounts(ctx, at.In(calendar.Shanghai).Year())
-	if err != nil {
-		return nil, err
-	}
-	serials := map[string]int{}
-	for key, c := range counts {
-		issuer, kind, _ := strings.Cut(key, "|")
-		_, char := noticeKind(kind)
-		serials[issuer+"|"+char] += c
-	}
-	return func(issuer, char string) int {
-		serials[issuer+"|"+char]++
-		return serials[issuer+"|"+char]
-	}, nil
+	char     string // of the number: 催, 督, 预
+	kind     string // the warning kind, which names the number's sequence (serialSequence)
 }
 
 // issue writes the documents not yet issued and records them. The store is asked once what
-// is already issued and which serial numbers are taken, and told once what this run issued: a
+// is already issued, the allocator once per sequence for the serial numbers, and the store
+// told once what this run issued: a
 // first run over a national history issues thousands of notices, and a round trip (and a new
 // table part) per notice took most of a minute.
 func (n *Notices) issue(ctx context.Context, docs []document, at time.Time) ([]store.NoticeRecord, error) {
@@ -298,11 +285,21 @@ func (n *Notices) issue(ctx context.Context, docs []document, at time.Time) ([]s
 	if err != nil {
 		return nil, err
 	}
-	next, err := n.serials(ctx, at)
+	// A notice's number is the issuer's abbreviation, the character of the notice type
+	// (催, 督, 预) and a serial within the year from the allocator: the serial runs per issuer
+	// and character, across the warning kinds that share one (repeat and procedure are both
+	// 督办建议). A digest has no number.
+	day := at.In(calendar.Shanghai)
+	var toNumber []serialRequest
+	for _, d := range docs {
+		if d.numbered && !existing[d.id] {
+			toNumber = append(toNumber, serialRequest{d.id, d.issuer.Code, d.kind})
+		}
+	}
+	serials, err := n.numbers(ctx, day.Year(), toNumber)
 	if err != nil {
 		return nil, err
 	}
-	day := at.In(calendar.Shanghai)
 	// Every notice's files are written in one batch (one durability barrier per few hundred
 	// files, not one per file), in notice order: the notices whose files are all in place are
 	// the first ones, and only they are recorded.
@@ -316,7 +313,7 @@ func (n *Notices) issue(ctx context.Context, docs []document, at time.Time) ([]s
 		}
 		number := ""
 		if d.numbered {
-			number = fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(d.issuer.Code), d.char, day.Year(), next(d.issuer.Code, d.char))
+			number = fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(d.issuer.Code), d.char, day.Year(), serials[d.id])
 		}
 		rec, fs, err := d.render(number, at)
 		if err != nil {
@@ -366,7 +363,7 @@ func revisions(group []entry) (ids []string, revs []uint32) {
 func (n *Notices) groupDocument(group []entry, noticeID string) document {
 	first := group[0]
 	_, char := noticeKind(first.w.Kind)
-	return document{id: noticeID, numbered: true, issuer: n.issuer(first.w.Kind, first.recipient), char: char,
+	return document{id: noticeID, numbered: true, issuer: n.issuer(first.w.Kind, first.recipient), char: char, kind: first.w.Kind,
 		render: func(number string, at time.Time) (store.NoticeRecord, []output.File, error) {
 			return n.render(group, noticeID, number, at)
 		}}

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -130,6 +131,13 @@ func (d *Deliverer) Deliver(ctx context.Context, hooks []Webhook) (int, error) {
 			wait := backoff
 			for attempt := 1; ; attempt++ {
 				err := post(ctx, client, h, body, fmt.Sprintf("%s:%d", r.WarningID, r.Revision))
+				if errors.Is(err, errTooLarge) {
+					// A refusal of this body, not an outage: retrying it, or holding the later
+					// revisions behind it, would stop this receiver's deliveries for good.
+					log.Error("webhook refused a warning revision as too large; left undelivered, later ones go on",
+						"org", h.OrgCode, "warning", r.WarningID, "revision", r.Revision, "bytes", len(body), "err", err)
+					continue revisions
+				}
 				if err == nil {
 					if err := d.Store.MarkDelivered(ctx, h.Channel(), []store.WarningRow{r}, attempt); err != nil {
 						return delivered, err
@@ -167,8 +175,14 @@ func post(ctx context.Context, client *http.Client, h Webhook, body []byte, deli
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode == http.StatusRequestEntityTooLarge {
+		return fmt.Errorf("%s answered %s: %w", h.URL, resp.Status, errTooLarge)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("%s answered %s", h.URL, resp.Status)
 	}
 	return nil
 }
+
+// errTooLarge is a receiver's 413 Payload Too Large.
+var errTooLarge = errors.New("body too large for the receiver")

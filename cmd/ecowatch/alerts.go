@@ -43,10 +43,14 @@ type detection struct {
 	registry *alerts.Registry
 	stage    *cases.Stage
 	notices  *deliver.Notices
+	// warnings is where the runner reads and writes warnings: the store, or the store behind
+	// the lead's fence in `ecowatch run`.
+	warnings alerts.RunnerStore
 }
 
-// detection assembles them; reg nil builds the registry.
-func (e *env) detection(s *store.Store, reg *alerts.Registry) (*detection, error) {
+// detection assembles them; reg nil builds the registry; serials numbers the notices (nil:
+// locally, for a single instance).
+func (e *env) detection(s *store.Store, reg *alerts.Registry, serials deliver.SerialAllocator) (*detection, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
@@ -61,8 +65,9 @@ func (e *env) detection(s *store.Store, reg *alerts.Registry) (*detection, error
 		store:    s,
 		registry: reg,
 		stage:    &cases.Stage{Store: s, Regions: deps.Regions, Calendar: deps.Calendar, Log: e.log},
-		notices: &deliver.Notices{Store: s, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: cfg.OutDir,
+		notices: &deliver.Notices{Store: s, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: cfg.OutDir, Serials: serials,
 			Policy: deliver.Policy{Interval: cfg.Alerts.NoticeInterval}},
+		warnings: s,
 	}, nil
 }
 
@@ -77,7 +82,7 @@ func (e *env) registry() (*alerts.Registry, error) {
 
 // runner is the alerts Runner over the store, reading cases from cs.
 func (d *detection) runner(e *env, cs alerts.CaseSource) *alerts.Runner {
-	return &alerts.Runner{Store: d.store, Notices: d.notices, Points: d.store, Cases: cs, Log: e.log}
+	return &alerts.Runner{Store: d.warnings, Notices: d.notices, Points: d.store, Cases: cs, Log: e.log}
 }
 
 func (e *env) detectorFlag(reg *alerts.Registry, list string) ([]alerts.Detector, error) {
@@ -106,7 +111,12 @@ func runAlertsRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	d, err := e.detection(s, nil)
+	co, err := e.coordination(ctx)
+	if err != nil {
+		return err
+	}
+	defer co.Close()
+	d, err := e.detection(s, nil, co.serials(false))
 	if err != nil {
 		return err
 	}
@@ -126,7 +136,7 @@ func runAlertsRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.publishWarnings(ctx, s)
+	return e.publishWarnings(ctx, s, co)
 }
 
 func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
@@ -168,7 +178,12 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	d, err := e.detection(s, reg)
+	co, err := e.coordination(ctx)
+	if err != nil {
+		return err
+	}
+	defer co.Close()
+	d, err := e.detection(s, reg, co.serials(false))
 	if err != nil {
 		return err
 	}
@@ -198,7 +213,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "backtest: %.1f numbered 预警通知书 per early warning (%d for %d), %d 预警续报 (daily digests)\n",
 			float64(numbered)/float64(early), numbered, early, res.NoticesByKind[deliver.KindDigest])
 	}
-	return e.publishWarnings(ctx, s)
+	return e.publishWarnings(ctx, s, co)
 }
 
 func printCases(e *env, r cases.Result) {
@@ -214,15 +229,22 @@ func printResults(e *env, asOf time.Time, results []alerts.RunResult) {
 	}
 }
 
-// publishWarnings empties the warnings outbox onto the warnings.v1 topic.
-func (e *env) publishWarnings(ctx context.Context, s *store.Store) error {
+// publishWarnings empties the warnings outbox onto the warnings.v1 topic, holding the outbox
+// lock when coordinated (another instance publishing at the same moment waits, then finds the
+// revisions published).
+func (e *env) publishWarnings(ctx context.Context, s *store.Store, co *coordination) error {
 	conn, err := e.broker()
 	if err != nil {
 		return err
 	}
 	w := conn.Writer(conn.Config().TopicWarnings)
 	defer w.Close()
-	n, err := deliver.PublishWarnings(ctx, s, w)
+	e.fitWriter(ctx, conn, w)
+	var n int
+	err = co.outbox(ctx, func(ctx context.Context, fence func(context.Context) error) error {
+		n, err = deliver.PublishWarnings(ctx, s, fencedWriter{w, fence})
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/broker"
 	"github.com/ecowatch/ecowatch/calendar"
@@ -24,6 +26,7 @@ import (
 type env struct {
 	configPath     string
 	log            *slog.Logger
+	stdin          *os.File
 	stdout, stderr io.Writer
 	cfg            *config.Config
 }
@@ -102,4 +105,16 @@ func parseTime(flagName, s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, usageError{fmt.Sprintf("--%s %q is not a time (accepted: 2026-03-15, 2026-03-15T09:00, or RFC 3339)", flagName, s)}
+}
+
+// fitWriter bounds a writer's batches by what its topic accepts, asking the broker
+// (broker.Conn.FitWriter); when the broker does not say, Kafka's documented default stays and a
+// warning says so.
+func (e *env) fitWriter(ctx context.Context, conn *broker.Conn, w *kafka.Writer) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := conn.FitWriter(ctx, w); err != nil {
+		e.log.Warn("the limit of a topic is unknown; assuming Kafka's default", "topic", w.Topic,
+			"max_message_bytes", broker.DefaultMaxMessageBytes, "err", err)
+	}
 }

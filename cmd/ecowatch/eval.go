@@ -9,6 +9,7 @@ import (
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/eval"
 	"github.com/ecowatch/ecowatch/region"
+	"github.com/ecowatch/ecowatch/simulate"
 )
 
 // runEval measures detection quality: `ecowatch eval detection` (see eval.Detection).
@@ -17,7 +18,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return usageError{"the only subcommand is `detection`"}
 	}
 	fs := flags("eval detection", e)
-	scope := fs.String("scope", "440000", "nation, or a province code")
+	scope := fs.String("scope", "440000", "the simulated jurisdiction: "+simulate.ScopeHelp)
 	from := fs.String("from", "2025-03-01", "start of the evaluated period (after the warm-up)")
 	to := fs.String("to", "2025-07-01", "end of the evaluated period")
 	seed := fs.Int64("seed", 1, "simulator seed")
@@ -47,15 +48,16 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		return usageError{"--to must be more than 72 hours after --from"}
 	}
 	regions := region.Default()
-	if areaScope := *scope; areaScope != "nation" && len(regions.Leaves(areaScope)) == 0 {
-		return usageError{fmt.Sprintf("--scope %q is not nation or a province code", *scope)}
+	sc, err := simulatorScope(regions, *scope)
+	if err != nil {
+		return err
 	}
 	cfg, err := e.config()
 	if err != nil {
 		return err
 	}
 	return eval.Detection(ctx, e.stdout, regions, calendar.Default(),
-		eval.DetectionOptions{Scope: *scope, From: t1, To: t2, Seed: *seed, Warmup: *warmup, Clusters: *clusters, Watershed: *watershed,
+		eval.DetectionOptions{Scope: sc, From: t1, To: t2, Seed: *seed, Warmup: *warmup, Clusters: *clusters, Watershed: *watershed,
 			Only: *only, SkipSlowBaselines: !*ears, Policy: deliver.Policy{Interval: cfg.Alerts.NoticeInterval},
 			WatershedReachDays: int(cfg.Alerts.WatershedReach.Hours() / 24)})
 }

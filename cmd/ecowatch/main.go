@@ -33,7 +33,8 @@ func commands() []command {
 		{"summary", "summary", "print what ingest wrote and dead-lettered", runSummary},
 		{"report", "report --quarter YYYYQn [--scope CODE] [--out DIR]", "write the quarterly public disclosure (信息公开) of a jurisdiction as a static site", runReport},
 		{"dashboard", "dashboard [--at T] [--scope CODE] --out DIR", "write the leadership dashboards (a static site, swapped in atomically)", runDashboard},
-		{"serve", "serve --dir DIR [--addr 127.0.0.1:8080]", "serve a folder of static pages (the dashboards) over HTTP", runServe},
+		{"serve", "serve --dir DIR [--addr 127.0.0.1:8080] [--public DIR] [--insecure-http-beyond-loopback]", "serve the dashboards to signed-in people, each their jurisdiction (audited); a public folder beside", runServe},
+		{"user", "user add --login L --jurisdiction CODE --name NAME | user passwd --login L | user disable --login L | user list", "manage the accounts of `ecowatch serve` (passwords are read from the terminal or stdin)", runUser},
 		{"eval", "eval detection [--scope CODE] [--from T] [--to T] [--seed N] [--clusters N] [--watershed N] [--only clusters|watershed]", "measure detection quality on a simulated stream with injected events: clusters and watershed incidents against baselines, downstream coverage, notices per warning", runEval},
 		{"reveal", "reveal --report-id ID --purpose TEXT [--operator NAME]", "open a report's sealed reporter identity (audited)", runReveal},
 		{"cases", "cases [--at T]", "evaluate every case as of T and save case states, deadlines and merge suggestions", runCases},
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if c.name != rest[0] || c.run == nil {
 			continue
 		}
-		e := &env{configPath: *configPath, log: log, stdout: stdout, stderr: stderr}
+		e := &env{configPath: *configPath, log: log, stdin: os.Stdin, stdout: stdout, stderr: stderr}
 		err := c.run(ctx, e, rest[1:])
 		var uerr usageError
 		switch {

@@ -36,6 +36,17 @@ func TestCommandLineErrorsNameTheSettingAndAcceptedValues(t *testing.T) {
 		{"schema for a current server", []string{"migrate", "--print", "26.9"}, nil, 0, "channel LowCardinality(String)"},
 		{"schema for 18.16", []string{"migrate", "--print", "18.16"}, nil, 0, "CREATE VIEW IF NOT EXISTS case_events_latest"},
 		{"schema for no version", []string{"migrate", "--print", "latest"}, nil, 2, "accepted: MAJOR.MINOR"},
+		{"serve beyond loopback without TLS", []string{"serve", "--dir", ".", "--addr", "0.0.0.0:8080"}, nil, 2, "--insecure-http-beyond-loopback"},
+		{"serve without sign-in", []string{"serve", "--dir", "."}, nil, 1, "set serve.accounts-file"},
+		{"serve SSO without proxies", []string{"serve", "--dir", "."}, map[string]string{"ECOWATCH_SERVE_SSO_USER_HEADER": "X-Remote-User"}, 1, "serve.trusted-proxies is empty"},
+		{"serve bad proxy", []string{"serve", "--dir", "."}, map[string]string{"ECOWATCH_SERVE_TRUSTED_PROXIES": "10.0.0.0/33"}, 1, "accepted: IP addresses or CIDR ranges"},
+		{"serve bad idle", []string{"serve", "--dir", "."}, map[string]string{"ECOWATCH_SERVE_SESSION_IDLE": "forever"}, 1, "ECOWATCH_SERVE_SESSION_IDLE"},
+		{"serve cert without key", []string{"serve", "--dir", "."}, map[string]string{"ECOWATCH_SERVE_TLS_CERT_FILE": "c.pem"}, 1, "serve.tls-key-file"},
+		{"serve no folder", []string{"serve", "--dir", "/no/such/folder"}, nil, 1, "is not a folder"},
+		{"user without accounts file", []string{"user", "list"}, nil, 1, "serve.accounts-file is not set"},
+		{"user unknown subcommand", []string{"user", "remove"}, map[string]string{"ECOWATCH_SERVE_ACCOUNTS_FILE": "/tmp/x"}, 2, "accepted: add, passwd, disable, list"},
+		{"user add county", []string{"user", "add", "--login", "a", "--jurisdiction", "440305", "--name", "n"}, map[string]string{"ECOWATCH_SERVE_ACCOUNTS_FILE": "/tmp/x"}, 2, "is a county"},
+		{"user add bad login", []string{"user", "add", "--login", "A B", "--jurisdiction", "nation", "--name", "n"}, map[string]string{"ECOWATCH_SERVE_ACCOUNTS_FILE": "/tmp/x"}, 2, "accepted: 1 to 64"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

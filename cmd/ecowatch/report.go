@@ -14,7 +14,7 @@ import (
 func runReport(ctx context.Context, e *env, args []string) error {
 	fs := flags("report", e)
 	quarter := fs.String("quarter", "", "the quarter, e.g. 2026Q3 (form YYYYQn), Asia/Shanghai")
-	scope := fs.String("scope", "", "a province (440000) or prefecture (440300) code; empty for the nation")
+	scope := fs.String("scope", "", scopeFlagHelp+" (default: the nation)")
 	out := fs.String("out", "", "folder to write (default: <out-dir>/disclosure/<quarter>[-<scope>])")
 	threshold := fs.Int("threshold", reports.DefaultThreshold, "small-count threshold: counts below it in fine breakdowns are shown as \"<N\" or merged into 其他")
 	cases := fs.Int("cases", 5, "number of typical cases")
@@ -36,8 +36,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return usageError{"--cases must be at least 1"}
 	}
 	regions := region.Default()
-	if _, err := reports.ScopeName(*scope, regions); err != nil {
-		return usageError{fmt.Sprintf("--scope: %v", err)}
+	sc, err := parseScope(regions, *scope)
+	if err != nil {
+		return err
 	}
 	var pub time.Time
 	if *published != "" {
@@ -52,8 +53,8 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		name := q.String()
-		if *scope != "" {
-			name += "-" + *scope
+		if !sc.IsNation() {
+			name += "-" + sc.Code
 		}
 		dir = filepath.Join(cfg.OutDir, "disclosure", name)
 	}
@@ -63,7 +64,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	defer s.Close()
 	if err := reports.Generate(ctx, s, reports.Options{
-		Quarter: q, Scope: *scope, Out: dir, Threshold: *threshold, TypicalCases: *cases,
+		Quarter: q, Scope: sc, Out: dir, Threshold: *threshold, TypicalCases: *cases,
 		Published: pub, Regions: regions, Progress: e.stderr,
 	}); err != nil {
 		return err

@@ -31,7 +31,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer stopIngest()
-	jobs, closeJobs, err := e.jobs(s)
+	co, err := e.coordination(ctx)
+	if err != nil {
+		return err
+	}
+	defer co.Close()
+	jobs, closeJobs, err := e.jobs(s, co)
 	if err != nil {
 		return err
 	}
@@ -39,6 +44,14 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	sched, err := schedule.New(e.log, jobs)
 	if err != nil {
 		return err
+	}
+	// Every instance ingests (one consumer group shares the partitions); the jobs run on the
+	// leader only, and a new leader first catches up what its predecessor missed.
+	sched.Runs = s
+	if co != nil {
+		sched.Leadership, sched.Instance = co, co.instance
+	} else {
+		sched.Instance = instanceName()
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -62,15 +75,19 @@ func runRun(ctx context.Context, e *env, args []string) error {
 
 // jobs are the scheduled tasks of `ecowatch run`, each on its configured schedule
 // (alerts.schedule.<job>): one per detector of the registry, then the case-state stage, the
-// outbox, the disclosure and the dashboards.
-func (e *env) jobs(s *store.Store) ([]schedule.Job, func(), error) {
+// outbox, the disclosure and the dashboards. With coordination (co not nil) what they write is
+// fenced by the lead: warning revisions, notice numbers, publications and webhooks.
+func (e *env) jobs(s *store.Store, co *coordination) ([]schedule.Job, func(), error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := e.detection(s, nil)
+	d, err := e.detection(s, nil, co.serials(true))
 	if err != nil {
 		return nil, nil, err
+	}
+	if co != nil {
+		d.warnings = fencedWarnings{RunnerStore: s, fence: co.leading}
 	}
 	conn, err := e.broker()
 	if err != nil {
@@ -83,7 +100,7 @@ func (e *env) jobs(s *store.Store) ([]schedule.Job, func(), error) {
 		}
 	}
 	writer := conn.Writer(cfg.Kafka.TopicWarnings)
-	deliverer := &deliver.Deliverer{Store: s, Log: e.log}
+	var fitted sync.Once // the topic's limit is asked at the first delivery, not while wiring
 	sched := cfg.Alerts.Schedules
 	// The detectors that read cases evaluate them through the stage: the hourly cases job and
 	// the hourly overdue job, due at the same minute, share one evaluation.
@@ -94,11 +111,15 @@ func (e *env) jobs(s *store.Store) ([]schedule.Job, func(), error) {
 			return err
 		}},
 		schedule.Job{Name: "outbox", Schedule: sched["outbox"], Run: func(ctx context.Context, _ time.Time) error {
-			if _, err := deliver.PublishWarnings(ctx, s, writer); err != nil {
+			fitted.Do(func() { e.fitWriter(ctx, conn, writer) })
+			return co.outbox(ctx, func(ctx context.Context, fence func(context.Context) error) error {
+				if _, err := deliver.PublishWarnings(ctx, s, fencedWriter{writer, fence}); err != nil {
+					return err
+				}
+				deliverer := &deliver.Deliverer{Store: s, Log: e.log, Client: webhookClient(fence)}
+				_, err := deliverer.Deliver(ctx, hooks)
 				return err
-			}
-			_, err := deliverer.Deliver(ctx, hooks)
-			return err
+			})
 		}},
 		schedule.Job{Name: "disclosure", Schedule: sched["disclosure"], Run: func(ctx context.Context, asOf time.Time) error {
 			q, due := reports.DueQuarter(calendar.Default(), asOf)

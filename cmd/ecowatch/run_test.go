@@ -16,7 +16,7 @@ import (
 // left behind by a removed one) fails here, not at start-up in production.
 func TestEveryJobHasAScheduleSettingAndEverySettingAJob(t *testing.T) {
 	e := &env{log: slog.New(slog.NewTextHandler(io.Discard, nil)), stdout: io.Discard, stderr: io.Discard}
-	jobs, closeJobs, err := e.jobs(nil) // builds the jobs; nothing runs, nothing connects
+	jobs, closeJobs, err := e.jobs(nil, nil) // builds the jobs; nothing runs, nothing connects
 	if err != nil {
 		t.Fatal(err)
 	}

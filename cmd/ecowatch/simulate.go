@@ -8,6 +8,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/ecowatch/ecowatch/broker"
+	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
@@ -15,7 +16,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	fs := flags("simulate", e)
 	from := fs.String("from", "", "start of the period (e.g. 2026-01-01), Asia/Shanghai")
 	to := fs.String("to", "", "end of the period, exclusive")
-	scope := fs.String("scope", "nation", "nation, or a province code such as 440000")
+	scope := fs.String("scope", "nation", "the simulated jurisdiction: "+simulate.ScopeHelp)
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same stream, byte for byte")
 	perYear := fs.Int("rate", 0, "valid reports per year in the scope (0: the scope's share of 500,000)")
 	out := fs.String("out", "", "write reports.jsonl, case-events.jsonl and truth.json to this folder instead of Kafka")
@@ -41,7 +42,11 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	if *watershed < 0 {
 		return usageError{"--watershed must not be negative"}
 	}
-	cfg := simulate.Config{From: f, To: t, Scope: *scope, Seed: *seed, ReportsPerYear: *perYear, WatershedIncidents: *watershed}
+	sc, err := simulatorScope(region.Default(), *scope)
+	if err != nil {
+		return err
+	}
+	cfg := simulate.Config{From: f, To: t, Scope: sc, Seed: *seed, ReportsPerYear: *perYear, WatershedIncidents: *watershed}
 
 	var sink simulate.Sink
 	truthDir := *out

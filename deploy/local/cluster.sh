@@ -13,7 +13,8 @@
 #   deploy/local/cluster.sh stop [zookeeper|clickhouse1|clickhouse2|kafka1|kafka2|kafka3]
 #                                     stop everything (or one part) cleanly; data is kept
 #   deploy/local/cluster.sh status    say what runs
-#   deploy/local/cluster.sh env       print the environment exports only (eval "$(… env)")
+#   deploy/local/cluster.sh env       print the environment exports only (eval "$(… env)"):
+#                                     both replicas, the cluster, the three brokers, ZooKeeper
 #   deploy/local/cluster.sh reset     stop and delete the data folders (not the downloads)
 #
 # Ports: ECOWATCH_CLUSTER_PORT_BASE (17000) moves them all; each can also be set alone:
@@ -187,6 +188,7 @@ print_env() {
 export ECOWATCH_CLICKHOUSE_ADDR=$(join "${addrs[@]}")
 export ECOWATCH_CLICKHOUSE_CLUSTER=$NAME
 export ECOWATCH_KAFKA_BROKERS=$(join "${brokers[@]}")
+export ECOWATCH_ZOOKEEPER_ADDR=127.0.0.1:$ZK_PORT
 ENV
 }
 

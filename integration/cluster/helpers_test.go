@@ -29,7 +29,7 @@ import (
 
 // newEnv is testenv.New on the cluster: it refuses to run against a single server, since every
 // assertion here is about replicas.
-func newEnv(t *testing.T) *testenv.Env {
+func newEnv(t testing.TB) *testenv.Env {
 	t.Helper()
 	cfg, err := config.Load("", os.LookupEnv)
 	if err != nil {
@@ -44,7 +44,7 @@ func newEnv(t *testing.T) *testenv.Env {
 }
 
 // replicas opens one connection to each replica alone, to look at what each one holds.
-func replicas(t *testing.T, cfg config.ClickHouse) []driver.Conn {
+func replicas(t testing.TB, cfg config.ClickHouse) []driver.Conn {
 	t.Helper()
 	var out []driver.Conn
 	for _, addr := range cfg.Addr {
@@ -61,7 +61,7 @@ func replicas(t *testing.T, cfg config.ClickHouse) []driver.Conn {
 	return out
 }
 
-func queryCount(t *testing.T, conn driver.Conn, query string, args ...any) uint64 {
+func queryCount(t testing.TB, conn driver.Conn, query string, args ...any) uint64 {
 	t.Helper()
 	var n uint64
 	if err := conn.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
@@ -70,7 +70,7 @@ func queryCount(t *testing.T, conn driver.Conn, query string, args ...any) uint6
 	return n
 }
 
-func exec1(t *testing.T, conn driver.Conn, query string) {
+func exec1(t testing.TB, conn driver.Conn, query string) {
 	t.Helper()
 	if err := conn.Exec(context.Background(), query); err != nil {
 		t.Fatalf("%s: %v", query, err)
@@ -78,7 +78,7 @@ func exec1(t *testing.T, conn driver.Conn, query string) {
 }
 
 // tables lists the database's MergeTree-family tables on a replica.
-func tables(t *testing.T, conn driver.Conn, db string) map[string]string {
+func tables(t testing.TB, conn driver.Conn, db string) map[string]string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), "SELECT name, engine FROM system.tables WHERE database = ?", db)
 	if err != nil {
@@ -98,7 +98,7 @@ func tables(t *testing.T, conn driver.Conn, db string) map[string]string {
 
 // syncReplicas waits until each replica has fetched everything the other has written to the
 // database's replicated tables.
-func syncReplicas(t *testing.T, conns []driver.Conn, db string) {
+func syncReplicas(t testing.TB, conns []driver.Conn, db string) {
 	t.Helper()
 	for _, conn := range conns {
 		for name, engine := range tables(t, conn, db) {
@@ -132,7 +132,7 @@ var (
 )
 
 // binary builds cmd/ecowatch once per test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "ecowatch-cluster-bin-")
@@ -155,7 +155,7 @@ func binary(t *testing.T) string {
 
 // run runs the ecowatch binary with the environment plus the given settings and returns its
 // standard output; a failure fails the test with both outputs.
-func run(t *testing.T, settings map[string]string, args ...string) string {
+func run(t testing.TB, settings map[string]string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = os.Environ()
@@ -187,7 +187,7 @@ type cutProxy struct {
 	conns []net.Conn
 }
 
-func newCutProxy(t *testing.T, target, marker string) *cutProxy {
+func newCutProxy(t testing.TB, target, marker string) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

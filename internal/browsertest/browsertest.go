@@ -86,8 +86,10 @@ type Options struct {
 
 // Result is what happened while the page loaded.
 type Result struct {
-	// URL is the page loaded.
+	// URL is the page loaded (for a Session's Do, the step's label).
 	URL string
+	// Location is the document's URL at the end (after redirects, form submissions …).
+	Location string
 	// Title is the document's title.
 	Title string
 	// ConsoleErrors are console.error/assert calls, uncaught exceptions, browser log entries of
@@ -174,6 +176,26 @@ func allocatorOptions(browser string, opts Options, output *limitedWriter) []chr
 // Load starts a fresh headless browser, loads url, waits for the load event, an idle network,
 // opts.WaitFor and opts.Settle, evaluates opts.Eval, takes the screenshot and stops the browser.
 func Load(ctx context.Context, browser, url string, opts Options) (*Result, error) {
+	opts = defaults(opts)
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	s, err := start(ctx, browser, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer s.stop()
+	res, err := s.step(url, []chromedp.Action[chromedp.Void]{chromedp.Navigate(url)}, opts)
+	if err != nil {
+		return nil, err
+	}
+	// Close the browser cleanly before the profile is removed.
+	if err := chromedp.Cancel(s.tab); err != nil {
+		return nil, fmt.Errorf("browsertest: closing the browser: %w", err)
+	}
+	return res, nil
+}
+
+func defaults(opts Options) Options {
 	if opts.Width <= 0 {
 		opts.Width = 1366
 	}
@@ -186,6 +208,40 @@ func Load(ctx context.Context, browser, url string, opts Options) (*Result, erro
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
 	}
+	return opts
+}
+
+// browserSession is one browser with one tab; its cookies last as long as it does.
+type browserSession struct {
+	tab       context.Context
+	rec       *recorder
+	output    *limitedWriter
+	stopAlloc context.CancelFunc
+	stopTab   context.CancelFunc
+}
+
+func start(ctx context.Context, browser string, opts Options) (*browserSession, error) {
+	output := &limitedWriter{max: 64 << 10}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, allocatorOptions(browser, opts, output)...)
+	rec := &recorder{inFlight: map[network.RequestID]bool{}, urls: map[network.RequestID]string{}}
+	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.event))
+	// The first action starts the browser and opens the tab.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height))); err != nil {
+		cancelTab()
+		cancelAlloc()
+		return nil, fmt.Errorf("browsertest: starting %s: %w; browser output: %s", browser, err, strings.TrimSpace(output.String()))
+	}
+	return &browserSession{tab: tab, rec: rec, output: output, stopAlloc: cancelAlloc, stopTab: cancelTab}, nil
+}
+
+func (s *browserSession) stop() {
+	s.stopTab()
+	s.stopAlloc()
+}
+
+// step runs action (a navigation, a click …), then waits as Load does and reports what
+// happened since the previous step.
+func (s *browserSession) step(label string, actions []chromedp.Action[chromedp.Void], opts Options) (*Result, error) {
 	if opts.Screenshot == "" {
 		dir, err := os.MkdirTemp("", "browsertest-")
 		if err != nil {
@@ -193,34 +249,82 @@ func Load(ctx context.Context, browser, url string, opts Options) (*Result, erro
 		}
 		opts.Screenshot = filepath.Join(dir, "screenshot.png")
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	s.rec.reset()
+	ctx, cancel := context.WithTimeout(s.tab, opts.Timeout)
 	defer cancel()
-
-	output := &limitedWriter{max: 64 << 10}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, allocatorOptions(browser, opts, output)...)
-	defer cancelAlloc()
-	rec := &recorder{inFlight: map[network.RequestID]bool{}, urls: map[network.RequestID]string{}}
-	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.event))
-	defer cancelTab()
-
-	// The first action starts the browser and opens the tab.
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(opts.Width), int64(opts.Height))); err != nil {
-		return nil, fmt.Errorf("browsertest: starting %s: %w; browser output: %s", browser, err, strings.TrimSpace(output.String()))
-	}
-	res, err := drive(tab, rec, url, opts)
-	if err != nil {
-		return nil, err
-	}
-	// Close the browser cleanly before the profile is removed.
-	if err := chromedp.Cancel(tab); err != nil {
-		return nil, fmt.Errorf("browsertest: closing the browser: %w", err)
-	}
-	return res, nil
+	return drive(ctx, s.rec, label, actions, opts)
 }
 
-func drive(ctx context.Context, rec *recorder, url string, opts Options) (*Result, error) {
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		return nil, fmt.Errorf("browsertest: loading %s: %w", url, err)
+// Session is a browser kept open across several steps (sign in, open pages, sign out): its
+// cookies last until the test ends. Every step reports like Open, for what happened since the
+// step before.
+type Session struct {
+	t    testing.TB
+	s    *browserSession
+	opts Options
+}
+
+// NewSession starts a browser for the test (closed at its end) with the viewport of opts.
+func NewSession(t testing.TB, opts Options) *Session {
+	t.Helper()
+	browser := Require(t)
+	opts = defaults(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := start(ctx, browser, opts)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		chromedp.Cancel(s.tab)
+		s.stop()
+		cancel()
+	})
+	return &Session{t: t, s: s, opts: opts}
+}
+
+// Open loads url in the session's tab; the test fails on a harness error and on requests off
+// the machine.
+func (s *Session) Open(url string, opts Options) *Result {
+	s.t.Helper()
+	return s.Do(url, opts, chromedp.Navigate(url))
+}
+
+// Do runs actions in the page (e.g. chromedp.SendKeys, chromedp.Click on a form's button),
+// then waits as Open does. label names the step in errors.
+func (s *Session) Do(label string, opts Options, actions ...chromedp.Action[chromedp.Void]) *Result {
+	s.t.Helper()
+	opts = defaults(mergeViewport(opts, s.opts))
+	if opts.Screenshot == "" {
+		opts.Screenshot = filepath.Join(s.t.TempDir(), "screenshot.png")
+	}
+	res, err := s.s.step(label, actions, opts)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, u := range res.Outside {
+		s.t.Errorf("browsertest: %s requested %s, which is not on this machine (the request was refused)", label, u)
+	}
+	return res
+}
+
+// Context is the tab's context, for chromedp calls of a test's own (cookies, polling).
+func (s *Session) Context() context.Context { return s.s.tab }
+
+func mergeViewport(o, session Options) Options {
+	if o.Width <= 0 {
+		o.Width = session.Width
+	}
+	if o.Height <= 0 {
+		o.Height = session.Height
+	}
+	return o
+}
+
+func drive(ctx context.Context, rec *recorder, label string, actions []chromedp.Action[chromedp.Void], opts Options) (*Result, error) {
+	url := label
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		return nil, fmt.Errorf("browsertest: %s: %w", label, err)
 	}
 	for !rec.idleSince(500 * time.Millisecond) {
 		select {
@@ -233,7 +337,17 @@ func drive(ctx context.Context, rec *recorder, url string, opts Options) (*Resul
 		deadline, _ := ctx.Deadline()
 		wait := chromedp.Poll[[]byte](opts.WaitFor, chromedp.WithPollingInterval(100*time.Millisecond),
 			chromedp.WithPollingTimeout(time.Until(deadline)))
-		if _, err := chromedp.Run(ctx, wait); err != nil {
+		for {
+			_, err := chromedp.Run(ctx, wait)
+			if err == nil {
+				break
+			}
+			// A navigation (a redirect, a reload) destroys the context the poll ran in: poll again
+			// in the new document.
+			if (strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context")) && ctx.Err() == nil {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
 			return nil, fmt.Errorf("browsertest: %s: waiting for %s: %w (page errors: %v)", url, opts.WaitFor, err, rec.snapshot().ConsoleErrors)
 		}
 	}
@@ -246,6 +360,10 @@ func drive(ctx context.Context, rec *recorder, url string, opts Options) (*Resul
 	title, err := chromedp.Run(ctx, chromedp.Title())
 	if err != nil {
 		return nil, fmt.Errorf("browsertest: reading the title of %s: %w", url, err)
+	}
+	location, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		return nil, fmt.Errorf("browsertest: reading the location of %s: %w", url, err)
 	}
 	values := map[string]any{}
 	for name, expr := range opts.Eval {
@@ -266,7 +384,7 @@ func drive(ctx context.Context, rec *recorder, url string, opts Options) (*Resul
 		return nil, fmt.Errorf("browsertest: screenshot of %s: %w", url, err)
 	}
 	res := rec.snapshot()
-	res.URL, res.Title, res.Values, res.Screenshot, res.Parts = url, title, values, opts.Screenshot, parts
+	res.URL, res.Location, res.Title, res.Values, res.Screenshot, res.Parts = url, location, title, values, opts.Screenshot, parts
 	return res, nil
 }
 
@@ -390,6 +508,16 @@ func describe(a *runtime.RemoteObject) string {
 	default:
 		return string(a.Type)
 	}
+}
+
+// reset forgets what was recorded, for the next step of a session.
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors, r.requests, r.outside = nil, nil, nil
+	// Requests of the document before may never report their end once it navigates away.
+	clear(r.inFlight)
+	r.lastNet = time.Now() // a step's network is idle only after half a second of quiet
 }
 
 // idleSince reports whether no request is in flight and none started or ended for d.

@@ -94,12 +94,3 @@ func writeTemp(dir string, f File) (string, error) {
 	}
 	return t.Name(), err
 }
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}

@@ -162,6 +162,16 @@ def normalise(rows, entry):
 
 # ------------------------------------------------------------------ statements
 
+TEST_DATABASE = re.compile(r"\becowatch_test_\w+\.")
+
+
+def scratch(ddl):
+    """A DDL statement aimed at the scratch database: the integration tests name their own
+    database (ecowatch_test_…) where they alter a table in place, whereas the migrations create
+    tables unqualified in whatever database the connection uses."""
+    return TEST_DATABASE.sub("", ddl)
+
+
 def first_keyword(sql):
     m = re.match(r"\s*(\w+)", sql)
     return m.group(1).upper() if m else ""
@@ -253,7 +263,7 @@ def main():
     # 1. the statements
     server.raw("SYSTEM FLUSH LOGS", "system")
     logged = server.rows(f"""
-        SELECT query, toUInt32(max(event_time)) AS last FROM system.query_log
+        SELECT query, toUInt32(min(event_time)) AS first, toUInt32(max(event_time)) AS last FROM system.query_log
         WHERE event_time >= toDateTime({since}) AND type = 2 AND is_initial_query
             AND client_name LIKE 'clickhouse-go/%'
         GROUP BY query""")
@@ -278,6 +288,7 @@ def main():
         SELECT DISTINCT query FROM system.query_log
         WHERE event_time >= toDateTime({start}) AND event_time <= toDateTime({end}) AND type = 2 AND is_initial_query
             AND client_name LIKE 'clickhouse-go/%'""")} for name, start, end in phases}
+    first_seen = {r["query"]: r["first"] for r in logged}
     selects, inserts, ddl = [], [], []
     for q in statements:
         kw = first_keyword(q)
@@ -289,9 +300,10 @@ def main():
             ddl.append(q)
     selects.sort()
     inserts.sort()
-    # CREATE DATABASE before the tables, ALTER after them, DROP last, each group in a stable order
-    ddl.sort(key=lambda q: (0 if re.match(r"\s*CREATE\s+DATABASE", q, re.I) else 3 if first_keyword(q) == "DROP"
-                            else 2 if first_keyword(q) == "ALTER" else 1, q))
+    # CREATE DATABASE before the tables, DROP last, each group in the order the server first saw
+    # its statements (a table is created before it is altered or renamed, and renamed back after)
+    ddl.sort(key=lambda q: (0 if re.match(r"\s*CREATE\s+DATABASE", q, re.I) else 2 if first_keyword(q) == "DROP" else 1,
+                            first_seen[q], q))
 
     # 2. freeze and copy the data
     if os.path.isdir(args.work):
@@ -319,7 +331,7 @@ def main():
         sess.query("USE compat_ddl")
         for q in ddl:
             try:
-                sess.query(q)
+                sess.query(scratch(q))
                 passed.add(q)
             except Exception as e:  # chdb raises its own exception types
                 failures.append(("DDL fails on the current engine", q, str(e).strip()))
