@@ -182,11 +182,3 @@ func summary(r EvalResult) string {
 		"runs " + strconv.Itoa(r.Runs) + " in " + r.Detect.Round(time.Millisecond).String(),
 	}, ", ")
 }
-
-// countAreas is the number of finest divisions in a simulator scope.
-func countAreas(scope string) int {
-	if scope == "" || scope == "nation" {
-		return len(region.Default().Leaves(""))
-	}
-	return len(region.Default().Leaves(scope))
-}

@@ -221,7 +221,7 @@ const WatershedReach = 7 * 24 * time.Hour
 // flow class of each reach.
 type flowPath struct {
 	units []basin.Unit
-	km    []float64          // km[k]: river distance from units[0] to units[k]
+	km    []float64         // km[k]: river distance from units[0] to units[k]
 	class []basin.FlowClass // class[k]: the class of the reach from units[k] to units[k+1]
 }
 

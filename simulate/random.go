@@ -15,7 +15,7 @@ const (
 	// streamWater plans the watershed incidents on a stream of their own, so that changing
 	// them leaves every other injected event where it was.
 	streamWater = 0xd6e8feb86659fd93
-	streamPool    = 0x2545f4914f6cdd1d
+	streamPool  = 0x2545f4914f6cdd1d
 )
 
 func newRand(seed int64, stream uint64) *rand.Rand {

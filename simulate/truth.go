@@ -30,18 +30,18 @@ type Event struct {
 	End   time.Time `json:"end"`
 	// Places are region codes: counties for clusters, repeats and emergencies; the
 	// prefecture-level basin units, upstream first, for watershed incidents.
-	Places      []string `json:"places"`
-	Counties    []string `json:"counties,omitempty"` // watershed: the counties the reports come from
+	Places   []string `json:"places"`
+	Counties []string `json:"counties,omitempty"` // watershed: the counties the reports come from
 	// Downstream is, for a watershed incident, every unit (in scope or not) that its water
 	// reaches within WatershedReach of its arrival at the last unit of Places, nearest first:
 	// the jurisdictions a warning should reach.
 	Downstream []string `json:"downstream,omitempty"`
 	// SpeedKmPerDay is the speed of a watershed incident's water over the units it passes.
 	SpeedKmPerDay float64 `json:"speed_km_per_day,omitempty"`
-	Category    string   `json:"category"`
-	Subcategory string   `json:"subcategory,omitempty"`
-	Basin       string   `json:"basin,omitempty"`
-	River       string   `json:"river,omitempty"`
+	Category      string  `json:"category"`
+	Subcategory   string  `json:"subcategory,omitempty"`
+	Basin         string  `json:"basin,omitempty"`
+	River         string  `json:"river,omitempty"`
 	// Target is the reported company of repeat events and of clusters and emergencies that
 	// name one.
 	Target *EventTarget `json:"target,omitempty"`
