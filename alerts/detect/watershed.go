@@ -381,7 +381,7 @@ func (w *Watershed) Findings(sigs []cluster.Signal, points []store.ReportPoint, 
 			ReportIDs:   ids,
 			Facts: alerts.Facts{
 				Subject: head.River + "流域水污染风险",
-				Summary: fmt.Sprintf("%s 以来，%s%s段沿线 %d 个地区水污染类举报明显增多（%.0f 名举报人，预期%s名），污染可能随水流向下游迁移，存在流域性污染风险。%s",
+				Summary: fmt.Sprintf("%s以来，%s%s段沿线 %d 个地区水污染类举报明显增多（%.0f 名举报人，预期%s名），污染可能随水流向下游迁移，存在流域性污染风险。%s",
 					inc.from.In(calendar.Shanghai).Format("1月2日15时"), head.River, strings.Join(places, "—"), len(inc.units), observed, expectedText(expected),
 					downstreamSentence(len(reach), w.cfg.Reach, seen)),
 				Items: []alerts.FactItem{
@@ -432,19 +432,34 @@ func (inc *incident) merge(o *incident, t *basin.Topology) {
 			inc.counts[u.Code], inc.mean[u.Code] = o.counts[u.Code], o.mean[u.Code]
 		}
 	}
-	// flow order: a unit comes before the units its water reaches
-	sort.SliceStable(inc.units, func(i, j int) bool {
-		for _, r := range t.Reach(inc.units[i].Code, inc.units[i].River, math.Inf(1)) {
-			if r.Code == inc.units[j].Code {
-				return true
-			}
-		}
-		return false
-	})
+	inc.units = flowOrder(inc.units, t)
 	if o.from.Before(inc.from) {
 		inc.from = o.from
 	}
 	inc.minP = min(inc.minP, o.minP)
+}
+
+// flowOrder orders units upstream first: by how many of the others reach them, then by code.
+// Where two units reach each other (a unit on two rivers: 东江 ends at 广州 on 珠江, which flows
+// on to 东莞), the code decides, so that the same units give the same order, and the same
+// title, at every run.
+func flowOrder(units []basin.Unit, t *basin.Topology) []basin.Unit {
+	upstream := map[string]int{}
+	for _, u := range units {
+		for _, r := range t.Reach(u.Code, u.River, math.Inf(1)) {
+			if r.Code != u.Code && slices.ContainsFunc(units, func(x basin.Unit) bool { return x.Code == r.Code }) {
+				upstream[r.Code]++
+			}
+		}
+	}
+	out := slices.Clone(units)
+	sort.Slice(out, func(i, j int) bool {
+		if a, b := upstream[out[i].Code], upstream[out[j].Code]; a != b {
+			return a < b
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out
 }
 
 // seenAt is when the water was first seen at a unit in [from, to): its first water report there,

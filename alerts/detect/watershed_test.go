@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
+	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/org"
@@ -150,5 +151,33 @@ func TestWatershedFewReportersUnitByUnit(t *testing.T) {
 	}
 	if found != 3 {
 		t.Errorf("%d of 3 汉江 incidents warned", found)
+	}
+}
+
+// TestFlowOrderUpstreamFirstAndTheSameAtEveryRun: units are ordered as the water passes them,
+// whatever order the signals named them in; where two units reach each other (东莞 on 东江
+// flows to 广州, which flows on down 珠江 to 东莞) the order is the same at every run, so that
+// a warning's title does not change with the order of its signals.
+func TestFlowOrderUpstreamFirstAndTheSameAtEveryRun(t *testing.T) {
+	b := DefaultDeps().Basins
+	unit := func(code string) basin.Unit { return b.UnitsOf(code)[0] }
+	codes := func(us []basin.Unit) (out []string) {
+		for _, u := range us {
+			out = append(out, u.Code)
+		}
+		return out
+	}
+	// 汉江: 襄阳 → 荆门 → … → 武汉
+	got := codes(flowOrder([]basin.Unit{unit("420100"), unit("420800"), unit("420600")}, b))
+	if want := []string{"420600", "420800", "420100"}; !slices.Equal(got, want) {
+		t.Errorf("汉江 units in flow order: %v, want %v", got, want)
+	}
+	a := codes(flowOrder([]basin.Unit{unit("441900"), unit("440100"), unit("440300")}, b))
+	c := codes(flowOrder([]basin.Unit{unit("440300"), unit("440100"), unit("441900")}, b))
+	if !slices.Equal(a, c) {
+		t.Errorf("the same units in two orders: %v and %v", a, c)
+	}
+	if a[len(a)-1] != "440300" {
+		t.Errorf("深圳 (at the mouth) is not last: %v", a)
 	}
 }
