@@ -71,13 +71,15 @@ chdb:
 	@deploy/local/chdb.sh >/dev/null
 
 ## test: gofmt, vet, staticcheck, unit tests, integration tests against the real local services,
-## then the compatibility check: what ecowatch sent to 18.16, replayed on a current ClickHouse.
+## then the compatibility check: what ecowatch sent to 18.16, replayed on a current ClickHouse,
+## then the tests of the replicated deployment on the local cluster (cluster-test).
 ## ECOWATCH_REQUIRE_SERVICES=1: the integration tests fail (never pass without running) if the
 ## services do not answer. A plain `go test ./...` without services runs the unit tests and shows
 ## integration/ as "[no tests to run]" (see integration/doc.go).
 test: services services-utc chdb browser build lint
 	since=$$(date +%s); \
 	  ECOWATCH_REQUIRE_SERVICES=1 $(GO) test -count=1 -timeout 15m ./... && scripts/compat.sh --since "$$since"
+	$(MAKE) --no-print-directory cluster-test
 
 ## compat: the compatibility check alone (a short run, replayed on a current ClickHouse engine)
 compat: services chdb build
@@ -87,22 +89,28 @@ compat: services chdb build
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
 
-## lint: gofmt, go vet and staticcheck (pinned; fetched through the Go module proxy)
+## lint: gofmt, go vet and staticcheck (pinned; fetched through the Go module proxy), the fault
+## and cluster tests (build tags) included: they are compiled here even when not run
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags 'cluster faults' ./integration/...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags faults ./integration
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags cluster ./integration/cluster
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags 'cluster faults' ./integration/cluster
 
 ## faults: stop and start the real services under load, fill a disk, kill an instance; each
-## test ends with a reconciliation (also: fuzz the decoders and the redaction for a while)
+## test ends with a reconciliation (also: fuzz the decoders and the redaction for a while);
+## then the same on the local cluster (cluster-faults: kill -9 a replica, a broker, the leader)
 faults: services build
 	ECOWATCH_REQUIRE_SERVICES=1 $(GO) test -count=1 -tags faults -run TestFault -p 1 -v -timeout 30m ./integration 2>&1 | tee .local/faults.log \
 		| grep -E '^(reconciliation|fault:|--- |ok|FAIL|PASS)' || { echo "faults failed; the whole log is in .local/faults.log"; exit 1; }
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./contract
 	$(GO) test -run '^$$' -fuzz FuzzRedact -fuzztime 60s ./privacy
 	$(GO) test -run '^$$' -fuzz FuzzEvaluate -fuzztime 60s ./lifecycle
+	$(MAKE) --no-print-directory cluster-faults
 
 ## bench: throughput, latency and memory figures (see docs/benchmarks.md)
 bench: services build

@@ -32,6 +32,7 @@ import (
 	"github.com/ecowatch/ecowatch/config"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/internal/testenv"
+	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
@@ -272,7 +273,7 @@ func simulated(t testing.TB, perYear int, seed int64) stream {
 	to := time.Now().In(calendar.Shanghai).Truncate(time.Hour)
 	var c collect
 	truth, err := simulate.Run(context.Background(), simulate.Config{
-		From: to.AddDate(0, 0, -40), To: to, Scope: "440000", Seed: seed, ReportsPerYear: perYear,
+		From: to.AddDate(0, 0, -40), To: to, Scope: region.MustScope("440000"), Seed: seed, ReportsPerYear: perYear,
 	}, &c)
 	if err != nil {
 		t.Fatal(err)

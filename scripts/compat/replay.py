@@ -16,7 +16,8 @@ Then:
   - DDL statements run on the current engine (in a scratch database) and must succeed;
   - INSERT statements (the driver sends "INSERT INTO t (columns) FORMAT Native" and the rows
     apart) must name columns that the current schema has, with types the rows convert to:
-    they run as "INSERT INTO t (columns) SELECT columns FROM t LIMIT 0";
+    they run as "INSERT INTO t (columns) SELECT columns FROM t LIMIT 0"; a test's
+    "INSERT INTO t (columns) SELECT …" of its own fixture rows runs with its SELECT under LIMIT 0;
   - every SELECT runs on both engines over the same data; it must succeed on the current one
     and return the same rows (as a multiset). The only differences set aside are those in the
     reviewed list (formatting.tsv beside this file). Rows that come in another order are not a
@@ -209,6 +210,7 @@ def shape(sql):
 
 
 INSERT = re.compile(r"^\s*INSERT\s+INTO\s+([\w.`]+)\s*\(([^)]*)\)\s*(?:VALUES|FORMAT\s+\w+)?\s*$", re.IGNORECASE | re.DOTALL)
+INSERT_SELECT = re.compile(r"^\s*INSERT\s+INTO\s+([\w.`]+)\s*\(([^)]*)\)\s*(SELECT\b.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def lines(text):
@@ -358,12 +360,18 @@ def main():
         # 5. inserts: the column lists against the current schema
         for q in inserts:
             m = INSERT.match(q)
-            if not m:
-                failures.append(("INSERT not understood by the check", q, "expected INSERT INTO t (columns) FORMAT Native"))
+            if m:
+                table, cols = m.group(1), m.group(2)
+                probe = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table} LIMIT 0"
+            elif (m := INSERT_SELECT.match(q)):
+                # a test's own fixture rows: its SELECT must run and convert into the columns
+                probe = f"INSERT INTO {m.group(1)} ({m.group(2)}) SELECT * FROM ({m.group(3)}) LIMIT 0"
+            else:
+                failures.append(("INSERT not understood by the check", q,
+                                 "expected INSERT INTO t (columns) FORMAT Native, or INSERT INTO t (columns) SELECT …"))
                 continue
-            table, cols = m.group(1), m.group(2)
             try:
-                sess.query(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {table} LIMIT 0")
+                sess.query(probe)
                 passed.add(q)
             except Exception as e:
                 failures.append(("INSERT does not fit the current schema", q, str(e).strip()))
