@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 
@@ -50,9 +51,10 @@ type CaseSource interface {
 // cycle — on first use, then shared — so a cycle of the overdue and supervision detectors
 // evaluates a national history once.
 type Input struct {
-	asOf   time.Time
-	points PointSource
-	cases  CaseSource
+	asOf     time.Time
+	points   PointSource
+	cases    CaseSource
+	warnings WarningStore
 
 	once sync.Once
 	snap *cases.Snapshot
@@ -62,6 +64,29 @@ type Input struct {
 // NewInput is the input of a cycle as of asOf over the given sources.
 func NewInput(asOf time.Time, points PointSource, cs CaseSource) *Input {
 	return &Input{asOf: asOf, points: points, cases: cs}
+}
+
+// WithWarnings lets the detectors of the cycle read the warnings open before it (OpenWarnings)
+// from ws; the runner sets it. It returns in.
+func (in *Input) WithWarnings(ws WarningStore) *Input {
+	in.warnings = ws
+	return in
+}
+
+// OpenWarnings returns the warnings of kind open before the cycle (not closed), so that a
+// detector can go on with the situation of an open warning instead of opening another one for
+// the same event (a watershed incident moving down the river). None when the input has no
+// warnings source.
+func (in *Input) OpenWarnings(ctx context.Context, kind string) ([]store.WarningRow, error) {
+	if in.warnings == nil {
+		return nil, nil
+	}
+	rows, err := in.warnings.CurrentWarnings(ctx, kind, false)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].WarningID < rows[j].WarningID })
+	return rows, nil
 }
 
 // Cases returns every case evaluated as of the cycle's time.

@@ -63,7 +63,7 @@ func (r *Runner) Run(ctx context.Context, asOf time.Time, detectors []Detector) 
 			r.Log = slog.Default()
 		}
 	})
-	in := NewInput(asOf, r.Points, r.Cases)
+	in := NewInput(asOf, r.Points, r.Cases).WithWarnings(r.warnings)
 	var results []RunResult
 	for _, d := range detectors {
 		res, err := r.runOne(ctx, d, in, asOf)

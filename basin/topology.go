@@ -7,10 +7,12 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ecowatch/ecowatch/region"
 )
@@ -20,51 +22,71 @@ var (
 	embeddedBasins string
 	//go:embed data/units.tsv
 	embeddedUnits string
+	//go:embed data/rivers.tsv
+	embeddedRivers string
+	//go:embed data/classes.tsv
+	embeddedClasses string
 )
 
 var loadDefault = sync.OnceValue(func() *Topology {
-	t, err := Parse(strings.NewReader(embeddedBasins), strings.NewReader(embeddedUnits))
+	t, err := Parse(Files{
+		Basins: strings.NewReader(embeddedBasins), Units: strings.NewReader(embeddedUnits),
+		Rivers: strings.NewReader(embeddedRivers), Classes: strings.NewReader(embeddedClasses),
+	})
 	if err != nil {
 		panic("basin: embedded data is invalid: " + err.Error())
 	}
 	return t
 })
 
-// Default returns the topology parsed from the embedded data/basins.tsv and data/units.tsv,
-// validated against region.Default(). It is parsed on first use and shared; it is read-only and
-// safe for concurrent use.
+// Default returns the topology parsed from the embedded data files (data/basins.tsv,
+// units.tsv, rivers.tsv and classes.tsv), validated against region.Default(). It is parsed on
+// first use and shared; it is read-only and safe for concurrent use.
 func Default() *Topology { return loadDefault() }
+
+// Files are the four data files of a topology (see the package documentation for their
+// format). Every one is required.
+type Files struct {
+	Basins, Units, Rivers, Classes io.Reader
+}
 
 // Topology is a read-only set of basins and the units along their rivers. All methods are safe
 // for concurrent use; returned slices are fresh.
 type Topology struct {
 	basins  []Basin
 	byID    map[string]int
-	units   []Unit           // in file order
-	next    []int            // index of the unit the walk continues on, -1 at the end
-	byCode  map[string][]int // unit code → its lines, file order
+	classes map[string]FlowClass
+	rivers  map[[2]string]FlowClass // (basin, river) → class
+	units   []Unit                  // in file order
+	next    []int                   // index of the unit the walk continues on, -1 at the end
+	byCode  map[string][]int        // unit code → its lines, file order
 	byRiver map[[2]string][]int
 }
 
 var idPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// Parse reads a basins file and a units file (see the package documentation for the format),
-// checks every unit code against region.Default() and validates the topology: unknown basins,
-// unknown region codes, duplicates, dangling or ambiguous downstream links and cycles are
-// errors naming the line and value.
-func Parse(basins, units io.Reader) (*Topology, error) {
-	return ParseWithRegions(basins, units, region.Default())
+// Parse reads the data files (see the package documentation for the format), checks every
+// unit code against region.Default() and validates the topology: unknown basins, classes or
+// region codes, duplicates, rivers without a class, dangling or ambiguous downstream links and
+// cycles are errors naming the file, the line and the value.
+func Parse(f Files) (*Topology, error) {
+	return ParseWithRegions(f, region.Default())
 }
 
 // ParseWithRegions is Parse with the region table to check codes against (for an operator who
 // also replaces the region data). A nil table skips the region check.
-func ParseWithRegions(basins, units io.Reader, regions *region.Table) (*Topology, error) {
+func ParseWithRegions(f Files, regions *region.Table) (*Topology, error) {
+	if f.Basins == nil || f.Units == nil || f.Rivers == nil || f.Classes == nil {
+		return nil, fmt.Errorf("basin: the basins, units, rivers and classes files are all required")
+	}
 	t := &Topology{
 		byID:    make(map[string]int),
+		classes: make(map[string]FlowClass),
+		rivers:  make(map[[2]string]FlowClass),
 		byCode:  make(map[string][]int),
 		byRiver: make(map[[2]string][]int),
 	}
-	err := eachLine(basins, func(line int, f []string) error {
+	err := eachLine(f.Basins, func(line int, f []string) error {
 		if len(f) != 4 {
 			return fmt.Errorf("want 4 tab-separated fields (id name river bureau), got %d", len(f))
 		}
@@ -88,13 +110,66 @@ func ParseWithRegions(basins, units io.Reader, regions *region.Table) (*Topology
 	if len(t.basins) == 0 {
 		return nil, fmt.Errorf("basin: basins: no basin in input")
 	}
+	err = eachLine(f.Classes, func(line int, f []string) error {
+		if len(f) != 4 {
+			return fmt.Errorf("want 4 tab-separated fields (class min_km_per_day max_km_per_day description), got %d", len(f))
+		}
+		c := FlowClass{Name: f[0], Description: f[3]}
+		if !idPattern.MatchString(c.Name) {
+			return fmt.Errorf("class %q: want lower-case letters, digits and '_'", c.Name)
+		}
+		if _, dup := t.classes[c.Name]; dup {
+			return fmt.Errorf("duplicate class %q", c.Name)
+		}
+		var err1, err2 error
+		c.MinKmPerDay, err1 = strconv.ParseFloat(f[1], 64)
+		c.MaxKmPerDay, err2 = strconv.ParseFloat(f[2], 64)
+		if err1 != nil || err2 != nil || !(c.MinKmPerDay > 0) || !(c.MaxKmPerDay >= c.MinKmPerDay) || math.IsInf(c.MaxKmPerDay, 0) {
+			return fmt.Errorf("class %s: speeds %q and %q km a day: want 0 < min ≤ max", c.Name, f[1], f[2])
+		}
+		t.classes[c.Name] = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("basin: classes %w", err)
+	}
+	if len(t.classes) == 0 {
+		return nil, fmt.Errorf("basin: classes: no class in input")
+	}
+	err = eachLine(f.Rivers, func(line int, f []string) error {
+		if len(f) != 3 {
+			return fmt.Errorf("want 3 tab-separated fields (basin river class), got %d", len(f))
+		}
+		if _, ok := t.byID[f[0]]; !ok {
+			return fmt.Errorf("river %s: unknown basin %q", f[1], f[0])
+		}
+		if f[1] == "" {
+			return fmt.Errorf("empty river name")
+		}
+		c, ok := t.classes[f[2]]
+		if !ok {
+			return fmt.Errorf("river %s: unknown class %q (classes: %s)", f[1], f[2], strings.Join(t.classNames(), ", "))
+		}
+		key := [2]string{f[0], f[1]}
+		if _, dup := t.rivers[key]; dup {
+			return fmt.Errorf("river %s of basin %s listed twice", f[1], f[0])
+		}
+		t.rivers[key] = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("basin: rivers %w", err)
+	}
 	lines := make([]int, 0)
 	seen := make(map[[3]string]int)
-	err = eachLine(units, func(line int, f []string) error {
-		if len(f) != 5 {
-			return fmt.Errorf("want 5 tab-separated fields (unit_code basin river downstream_code distance_km), got %d", len(f))
+	err = eachLine(f.Units, func(line int, f []string) error {
+		if len(f) != 5 && len(f) != 6 {
+			return fmt.Errorf("want 5 or 6 tab-separated fields (unit_code basin river downstream_code distance_km [drinking_water]), got %d", len(f))
 		}
 		u := Unit{Code: f[0], Basin: f[1], River: f[2], Downstream: f[3]}
+		if len(f) == 6 && f[5] != "-" {
+			u.DrinkingWater = f[5]
+		}
 		if !isCode(u.Code) {
 			return fmt.Errorf("unit code %q is not six digits", u.Code)
 		}
@@ -106,6 +181,9 @@ func ParseWithRegions(basins, units io.Reader, regions *region.Table) (*Topology
 		}
 		if u.River == "" {
 			return fmt.Errorf("unit %s: empty river", u.Code)
+		}
+		if _, ok := t.rivers[[2]string{u.Basin, u.River}]; !ok {
+			return fmt.Errorf("unit %s: river %s of basin %s has no line in rivers.tsv (its flow-speed class)", u.Code, u.River, u.Basin)
 		}
 		if u.Downstream == "-" {
 			u.Downstream = ""
@@ -159,6 +237,15 @@ func ParseWithRegions(basins, units io.Reader, regions *region.Table) (*Topology
 		return nil, err
 	}
 	return t, nil
+}
+
+func (t *Topology) classNames() []string {
+	names := make([]string, 0, len(t.classes))
+	for n := range t.classes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // resolve finds the line on which a walk continues below u.
@@ -321,13 +408,26 @@ func (t *Topology) Downstream(code, river string, maxKm float64) []Unit {
 	return out
 }
 
-// Reach is Downstream with the cumulative distances. code is resolved as in UnitsOf; river ""
-// means every river code lies on. The walk follows each river to its end and, where a
-// tributary flows into another river, continues on the receiving river (汉江 → 长江 at 武汉),
-// within the same basin. A unit reached on several paths is listed once at its smallest
-// distance; the starting unit itself is never listed. Use math.Inf(1) for the whole river. Each
-// returned Unit is the line the walk passed through (its River is the river at that point).
+// Reach is Downstream with the cumulative distances and travel times. code is resolved as in
+// UnitsOf; river "" means every river code lies on. The walk follows each river to its end
+// and, where a tributary flows into another river, continues on the receiving river (汉江 →
+// 长江 at 武汉), within the same basin. A unit reached on several paths is listed once at its
+// smallest distance; the starting unit itself is never listed. Use math.Inf(1) for the whole
+// river. Each returned Unit is the line the walk passed through (its River is the river at that
+// point).
 func (t *Topology) Reach(code, river string, maxKm float64) []Reach {
+	return t.walk(code, river, func(r Reach) bool { return r.CumulativeKm <= maxKm })
+}
+
+// Within returns the units downstream of code (on river, or every river when "") that water
+// can reach within maxTravel: those whose Earliest arrival, at the fast end of every reach's
+// flow class, is at most maxTravel. It walks as Reach does, nearest first.
+func (t *Topology) Within(code, river string, maxTravel time.Duration) []Reach {
+	return t.walk(code, river, func(r Reach) bool { return r.Earliest <= maxTravel })
+}
+
+// walk follows the rivers down from code while keep holds.
+func (t *Topology) walk(code, river string, keep func(Reach) bool) []Reach {
 	start := t.lines(code)
 	if len(start) == 0 {
 		return nil
@@ -339,27 +439,63 @@ func (t *Topology) Reach(code, river string, maxKm float64) []Reach {
 		if river != "" && t.units[s].River != river {
 			continue
 		}
-		cum := 0.0
+		var at Reach
 		for i := s; t.next[i] >= 0; i = t.next[i] {
-			cum += t.units[i].DistanceKm
-			if !(cum <= maxKm) {
+			u := t.units[i]
+			c := t.rivers[[2]string{u.Basin, u.River}]
+			at = Reach{Unit: t.units[t.next[i]], CumulativeKm: at.CumulativeKm + u.DistanceKm,
+				Earliest: at.Earliest + travel(u.DistanceKm, c.MaxKmPerDay), Latest: at.Latest + travel(u.DistanceKm, c.MinKmPerDay)}
+			if !keep(at) {
 				break
 			}
-			n := t.units[t.next[i]]
-			if n.Code == self {
+			if at.Code == self {
 				continue
 			}
-			if k, ok := best[n.Code]; ok {
-				if cum < out[k].CumulativeKm {
-					out[k] = Reach{n, cum}
+			if k, ok := best[at.Code]; ok {
+				if at.CumulativeKm < out[k].CumulativeKm {
+					out[k] = at
 				}
 				continue
 			}
-			best[n.Code] = len(out)
-			out = append(out, Reach{n, cum})
+			best[at.Code] = len(out)
+			out = append(out, at)
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].CumulativeKm < out[b].CumulativeKm })
+	return out
+}
+
+// Inflows returns the units directly upstream of code, on any river: those whose next unit
+// downstream is a line of code (on the same river, or the tributary's last unit flowing in).
+// Each Reach is the upstream unit's line, with the distance and travel times from it down to
+// code. code is resolved as in UnitsOf.
+func (t *Topology) Inflows(code string) []Reach {
+	lines := t.lines(code)
+	var out []Reach
+	for i, n := range t.next {
+		if n < 0 || !slices.Contains(lines, n) {
+			continue
+		}
+		u := t.units[i]
+		c := t.rivers[[2]string{u.Basin, u.River}]
+		out = append(out, Reach{Unit: u, CumulativeKm: u.DistanceKm,
+			Earliest: travel(u.DistanceKm, c.MaxKmPerDay), Latest: travel(u.DistanceKm, c.MinKmPerDay)})
+	}
+	return out
+}
+
+// Class returns the flow class of a river of a basin.
+func (t *Topology) Class(basinID, river string) (FlowClass, bool) {
+	c, ok := t.rivers[[2]string{basinID, river}]
+	return c, ok
+}
+
+// Classes returns the flow classes, by name.
+func (t *Topology) Classes() []FlowClass {
+	out := make([]FlowClass, 0, len(t.classes))
+	for _, n := range t.classNames() {
+		out = append(out, t.classes[n])
+	}
 	return out
 }
 

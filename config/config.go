@@ -60,6 +60,12 @@ type Alerts struct {
 	// dashboards, disclosure) to its cron expression in Asia/Shanghai.
 	Schedules    map[string]string
 	WebhooksFile string
+	// NoticeInterval: at most one numbered 预警通知书 per organisation and warning within it
+	// (escalations to level 1 or 2 excepted; see deliver.Policy).
+	NoticeInterval time.Duration
+	// WatershedReach: a watershed warning goes to every jurisdiction the water can reach within
+	// this travel time (detect.WatershedConfig.Reach).
+	WatershedReach time.Duration
 }
 
 // Kafka is where the topics live and how to reach them.
@@ -190,6 +196,16 @@ var settings = []setting{
 	schedule("disclosure", "0 7 * * *", "quarterly public disclosure: on the first working day of a quarter, the previous quarter's report under <out>/disclosure/<quarter>"),
 	{"alerts.webhooks-file", "", "File of webhook endpoints, one line per organisation: `org_code url secret` (empty: no webhooks).", false,
 		func(c *Config, v string) error { c.Alerts.WebhooksFile = v; return nil }},
+	{"alerts.notice-interval", "6h", "At most one numbered warning notice (预警通知书) per organisation and warning within this time; escalations to level 1 or 2 go at once, other changes go out as 续报 in a daily digest (Go duration, 1m–72h).", false,
+		func(c *Config, v string) (err error) {
+			c.Alerts.NoticeInterval, err = durationIn(v, time.Minute, 72*time.Hour)
+			return
+		}},
+	{"alerts.watershed-reach", "168h", "A watershed warning goes to every jurisdiction downstream that the water can reach within this travel time, at the fast end of the documented flow speeds (Go duration, 1h–336h).", false,
+		func(c *Config, v string) (err error) {
+			c.Alerts.WatershedReach, err = durationIn(v, time.Hour, 336*time.Hour)
+			return
+		}},
 	{"zookeeper.addr", "", "ZooKeeper ensemble (the one the ClickHouse replicas use), comma-separated host:port: several `ecowatch run` instances elect there the one that runs the scheduled jobs, and notices get their serial numbers there. Required with clickhouse.cluster; empty: a single instance.", false,
 		func(c *Config, v string) error { c.ZooKeeper.Addr, _ = list(v); return nil }},
 	{"zookeeper.root", "/ecowatch", "ZooKeeper path under which ecowatch keeps its nodes (one folder per clickhouse.database).", false,

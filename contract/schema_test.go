@@ -352,6 +352,7 @@ func TestSchemaRequired(t *testing.T) {
 		{"case-events.v1.schema.json", "", []string{"schema", "event_id", "report_id", "type", "at"}},
 		{"warnings.v1.schema.json", "", []string{"schema", "warning_id", "revision", "kind", "status", "level", "title", "region_codes", "recipients", "window", "evidence", "report_ids", "issued_at"}},
 		{"warnings.v1.schema.json", "recipients[]", []string{"org_code", "org_name", "role"}},
+		{"warnings.v1.schema.json", "recipients[].downstream", []string{"river", "distance_km", "arrival_from", "arrival_to"}},
 		{"warnings.v1.schema.json", "window", []string{"from", "to"}},
 		{"warnings.v1.schema.json", "evidence", []string{"observed"}},
 		{"dlq.v1.schema.json", "", []string{"schema", "source_topic", "source_partition", "source_offset", "key", "value", "error", "failed_at"}},

@@ -55,6 +55,25 @@ type Recipient struct {
 	OrgCode string `json:"org_code"`
 	OrgName string `json:"org_name"`
 	Role    string `json:"role"` // bureau, government, basin_bureau
+	// Copy is true for an organisation copied (抄送) on the notices of the others rather than
+	// sent one of its own: the government of an addressed bureau's jurisdiction, the bureau of
+	// the level above the places warned.
+	Copy bool `json:"copy,omitempty"`
+	// Downstream is set for a jurisdiction warned because the water of a watershed warning
+	// flows to it: where, how far and when.
+	Downstream *Downstream `json:"downstream,omitempty"`
+}
+
+// Downstream is how the water of a watershed warning reaches a jurisdiction downstream.
+type Downstream struct {
+	River      string  `json:"river"`       // the river at the jurisdiction
+	DistanceKm float64 `json:"distance_km"` // river distance from the last place warned
+	// ArrivalFrom and ArrivalTo bound the estimated arrival of the water: from the time it was
+	// seen at the last place warned, at the fast and the slow end of each reach's flow speed.
+	ArrivalFrom Time `json:"arrival_from"`
+	ArrivalTo   Time `json:"arrival_to"`
+	// DrinkingWater names the drinking-water sources known on the jurisdiction's reach.
+	DrinkingWater string `json:"drinking_water,omitempty"`
 }
 
 // Window is the period a warning covers.

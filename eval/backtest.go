@@ -44,6 +44,9 @@ type BacktestResult struct {
 	// Totals per detector, in the order of Backtest.Detectors.
 	Totals  []Totals
 	Notices int
+	// NoticesByKind counts the notices by the kind of their warning (deliver.KindDigest for
+	// the daily 续报).
+	NoticesByKind map[string]int
 }
 
 // Run replays the period.
@@ -65,7 +68,7 @@ func (b *Backtest) Run(ctx context.Context) (BacktestResult, error) {
 		}
 		runner.Points = points
 	}
-	res := BacktestResult{Totals: make([]Totals, len(b.Detectors))}
+	res := BacktestResult{Totals: make([]Totals, len(b.Detectors)), NoticesByKind: map[string]int{}}
 	index := map[string]int{}
 	for i, d := range b.Detectors {
 		res.Totals[i].Detector = d.Name()
@@ -82,6 +85,9 @@ func (b *Backtest) Run(ctx context.Context) (BacktestResult, error) {
 			tt.Updated += len(r.Changes.Updated)
 			tt.Closed += len(r.Changes.Closed)
 			res.Notices += len(r.Notices)
+			for _, n := range r.Notices {
+				res.NoticesByKind[n.Kind]++
+			}
 		}
 		res.Cycles++
 		if ctx.Err() != nil {

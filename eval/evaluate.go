@@ -270,3 +270,36 @@ func hourOf(t time.Time) int64 {
 }
 
 func timeOf(h int64) time.Time { return time.Unix(h*3600, 0).In(calendar.Shanghai) }
+
+// medianOf is the median of durations (0 for none).
+func medianOf(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// addResults sums two results (of other streams).
+func addResults(a, b EvalResult) EvalResult {
+	a.Runs += b.Runs
+	a.Events += b.Events
+	a.Detected24 += b.Detected24
+	a.Detected72 += b.Detected72
+	a.Delays = append(a.Delays, b.Delays...)
+	a.MedianDelay = medianOf(a.Delays)
+	a.Missed = append(a.Missed, b.Missed...)
+	a.Warnings += b.Warnings
+	a.FalseWarnings += b.FalseWarnings
+	a.Other += b.Other
+	a.AreaWeeks += b.AreaWeeks
+	if a.AreaWeeks > 0 {
+		a.FalsePer1000 = float64(a.FalseWarnings) / a.AreaWeeks * 1000
+	}
+	a.Detect += b.Detect
+	return a
+}

@@ -7,7 +7,8 @@
 #
 # DEMO_NAME (default demo) names the database (ecowatch_$DEMO_NAME) and topics ($DEMO_NAME.*);
 # DEMO_FROM, DEMO_TO, DEMO_WATCH_FROM, DEMO_SCOPE, DEMO_RATE (valid reports a year, default the
-# scope's share of the nation), DEMO_CASE_STEP and DEMO_WATCH_STEP shape the
+# scope's share of the nation), DEMO_WATERSHED (watershed incidents, default 3), DEMO_CASE_STEP
+# and DEMO_WATCH_STEP shape the
 # run (the compatibility check, scripts/compat.sh, runs a short one under the name compat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,7 @@ WATCH_FROM=${DEMO_WATCH_FROM:-2026-06-01} # early warning needs weeks of history
 SCOPE=${DEMO_SCOPE:-440000}
 CASE_STEP=${DEMO_CASE_STEP:-24h}
 WATCH_STEP=${DEMO_WATCH_STEP:-2h}
+WATERSHED=${DEMO_WATERSHED:-3} # watershed incidents injected: one of them falls in the watched months
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -42,7 +44,7 @@ clickhouse-client --port "${ECOWATCH_CLICKHOUSE_PORT:-9000}" -q "DROP DATABASE I
 "$BIN" topics --recreate
 
 step "simulate $SCOPE from $FROM to $TO (seed 7) → Kafka; ground truth in $OUT/simulation/"
-"$BIN" simulate --from "$FROM" --to "$TO" --scope "$SCOPE" --seed 7 ${DEMO_RATE:+--rate "$DEMO_RATE"} --truth "$OUT/simulation"
+"$BIN" simulate --from "$FROM" --to "$TO" --scope "$SCOPE" --seed 7 --watershed "$WATERSHED" ${DEMO_RATE:+--rate "$DEMO_RATE"} --truth "$OUT/simulation"
 
 step "ingest until the stream is idle"
 "$BIN" --log-level warn ingest --until-idle 5s 2>"$OUT/ingest.log"
@@ -59,7 +61,16 @@ step "early warning: replay $WATCH_FROM to $TO every $WATCH_STEP — clusters, w
 "$BIN" --log-level warn alerts backtest --from "$WATCH_FROM" --to "$TO" --step "$WATCH_STEP" --detectors emergency,cluster,watershed | tee -a "$OUT/alerts.txt"
 step "warnings next to the events the simulator injected"
 "$BIN" alerts compare --truth "$OUT/simulation/truth.json" --from "$WATCH_FROM" | tee "$OUT/warnings-vs-injected.txt"
-printf '预警通知书: %s in %s/notices/\n' "$(find "$OUT/notices" -name '预警-*.html' | wc -l)" "$OUT"
+printf '预警通知书: %s, 预警续报 (daily digests): %s in %s/notices/\n' "$(find "$OUT/notices" -name '预警-*.html' | wc -l)" \
+  "$(find "$OUT/notices" -name '续报-*.html' | wc -l)" "$OUT"
+
+step "watershed warnings and their recipients: the jurisdictions downstream with the water's estimated arrival"
+"$BIN" alerts list --kind watershed --recipients | tee "$OUT/watershed-recipients.txt"
+arrival=$(grep -l '到达本辖区河段' "$OUT"/notices/*/预警-*.md 2>/dev/null | head -1 || true)
+if [ -n "$arrival" ]; then
+  printf '\na notice to a jurisdiction downstream (%s):\n' "$arrival"
+  grep -E '^(# |## |### |\*\*你辖区|.*：$|抄送)' "$arrival" || true
+fi
 
 step "case states as of $TO: every case evaluated → case_states, case_deadlines, merge suggestions (read by the disclosure and the dashboards)"
 "$BIN" --log-level warn cases --at "$TO"

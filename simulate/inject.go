@@ -212,45 +212,59 @@ func triangular(r *rand.Rand, mode float64) float64 {
 	return 1 - math.Sqrt((1-u)*(1-mode))
 }
 
-// riverRuns returns the runs of consecutive in-scope units on each river: sequences that
-// follow Downstream on the same river, upstream first.
-func (g *generator) riverRuns() [][]basin.Unit {
-	var runs [][]basin.Unit
+// WatershedReach is how far down the rivers the truth of a watershed incident follows its
+// water: Event.Downstream lists the units it reaches within this time.
+const WatershedReach = 7 * 24 * time.Hour
+
+// flowPath is the way water takes from a unit: the unit and the units downstream of it along
+// the rivers (into the receiving river of a tributary), with the river distance and the
+// flow class of each reach.
+type flowPath struct {
+	units []basin.Unit
+	km    []float64         // km[k]: river distance from units[0] to units[k]
+	class []basin.FlowClass // class[k]: the class of the reach from units[k] to units[k+1]
+}
+
+// flowFrom follows the water down from a unit's line on its river.
+func (g *generator) flowFrom(u basin.Unit) flowPath {
+	p := flowPath{units: []basin.Unit{u}, km: []float64{0}}
+	for _, r := range g.basins.Reach(u.Code, u.River, math.Inf(1)) {
+		prev := p.units[len(p.units)-1]
+		c, _ := g.basins.Class(prev.Basin, prev.River)
+		p.class = append(p.class, c)
+		p.units = append(p.units, r.Unit)
+		p.km = append(p.km, r.CumulativeKm)
+	}
+	c, _ := g.basins.Class(u.Basin, u.River)
+	p.class = append(p.class, c) // beyond the last unit: unused
+	return p
+}
+
+// starts returns the lines of in-scope units whose water passes at least one more in-scope
+// unit: where an incident can begin (on a main river or a tributary). A scope without any
+// (its units on different rivers) gets its single units.
+func (g *generator) starts() []basin.Unit {
+	var multi, single []basin.Unit
 	for _, b := range g.basins.Basins() {
 		for _, river := range g.basins.Rivers(b.ID) {
-			units := g.basins.River(b.ID, river)
-			byCode := make(map[string]basin.Unit, len(units))
-			hasUp := make(map[string]bool, len(units))
-			for _, u := range units {
-				if len(g.leavesInScope(u.Code)) > 0 {
-					byCode[u.Code] = u
-				}
-			}
-			for _, u := range units {
-				if _, ok := byCode[u.Code]; ok {
-					if _, ok := byCode[u.Downstream]; ok {
-						hasUp[u.Downstream] = true
-					}
-				}
-			}
-			for _, u := range units {
-				if _, ok := byCode[u.Code]; !ok || hasUp[u.Code] {
+			for _, u := range g.basins.River(b.ID, river) {
+				if len(g.leavesInScope(u.Code)) == 0 {
 					continue
 				}
-				run := []basin.Unit{u}
-				for cur := u; ; {
-					next, ok := byCode[cur.Downstream]
-					if !ok || len(run) > len(units) {
+				single = append(single, u)
+				for _, d := range g.flowFrom(u).units[1:] {
+					if len(g.leavesInScope(d.Code)) > 0 {
+						multi = append(multi, u)
 						break
 					}
-					run = append(run, next)
-					cur = next
 				}
-				runs = append(runs, run)
 			}
 		}
 	}
-	return runs
+	if len(multi) > 0 {
+		return multi
+	}
+	return single
 }
 
 func (g *generator) leavesInScope(code string) []*place {
@@ -263,64 +277,82 @@ func (g *generator) leavesInScope(code string) []*place {
 	return out
 }
 
-// planWatershed plans incidents along 2–4 consecutive units of a river: water reports with
-// dead fish, odour and discolouration arriving downstream with the flow, all within 1–3 days.
+// planWatershed plans pollution incidents carried down the rivers: from a unit on a main river
+// or a tributary, the water goes down (into the receiving river of a tributary) at a speed
+// drawn within each reach's flow class (the same point of every class's range for the whole
+// incident), and the in-scope units it passes within 2–6 units report dead fish, odour and
+// discolouration when it arrives — 3–5 distinct reporters each for half the incidents (the hard
+// case), 4–10 for the others. The truth lists the units reporting (Places, upstream first),
+// the speed, and the units the water reaches within WatershedReach of its arrival at the last
+// of them, in scope or not (Downstream).
 func (g *generator) planWatershed(n int) {
-	r := g.rInject
-	runs := g.riverRuns()
-	var long [][]basin.Unit
-	for _, run := range runs {
-		if len(run) >= 2 {
-			long = append(long, run)
-		}
-	}
-	if len(long) > 0 {
-		runs = long
-	}
-	if len(runs) == 0 {
+	r := newRand(g.cfg.Seed, streamWater)
+	starts := g.starts()
+	if len(starts) == 0 {
 		return
 	}
 	for i := 0; i < n; i++ {
-		run := runs[r.IntN(len(runs))]
-		length := between(r, 2, min(4, len(run)))
-		if len(run) < 2 {
-			length = 1
+		path := g.flowFrom(starts[r.IntN(len(starts))])
+		// the units that report: the start and in-scope units downstream, 2–6 of them (fewer
+		// where the scope has fewer)
+		want := between(r, 2, 6)
+		var affected []int
+		for k, u := range path.units {
+			if len(affected) == want {
+				break
+			}
+			if len(g.leavesInScope(u.Code)) > 0 {
+				affected = append(affected, k)
+			}
 		}
-		first := r.IntN(len(run) - length + 1)
-		units := run[first : first+length]
-		cum := make([]float64, len(units))
-		for k := 1; k < len(units); k++ {
-			cum[k] = cum[k-1] + units[k-1].DistanceKm
+		pos := r.Float64() // where in each class's speed range the water goes
+		speed := func(c basin.FlowClass) float64 { return c.MinKmPerDay + pos*(c.MaxKmPerDay-c.MinKmPerDay) }
+		arrival := make([]time.Duration, len(path.units)) // from the start
+		for k := 1; k < len(path.units); k++ {
+			days := (path.km[k] - path.km[k-1]) / speed(path.class[k-1])
+			arrival[k] = arrival[k-1] + time.Duration(days*24*float64(time.Hour))
 		}
-		speed := uniform(r, 60, 150) // km a day
-		if span := cum[len(cum)-1] / speed; span > 2.2 {
-			speed = cum[len(cum)-1] / 2.2
-		}
-		start, _ := g.onset(r, 4*24*time.Hour)
+		last := affected[len(affected)-1]
+		start, _ := g.onset(r, arrival[last]+24*time.Hour)
 		inj := g.newInjection(EventWatershed, i+1, start, start)
 		ev := inj.ev
-		ev.Category, ev.Subcategory, ev.Basin, ev.River = "water", watershedTopic.sub, units[0].Basin, units[0].River
+		head := path.units[0]
+		ev.Category, ev.Subcategory, ev.Basin, ev.River = "water", watershedTopic.sub, head.Basin, head.River
+		ev.SpeedKmPerDay = math.Round(path.km[last]/math.Max(arrival[last].Hours()/24, 1e-9)*10) / 10
+		if last == 0 {
+			ev.SpeedKmPerDay = math.Round(speed(path.class[0])*10) / 10
+		}
+		weak := chance(r, 0.5)
 		end := start
-		for k, u := range units {
-			counties := g.leavesInScope(u.Code)
-			if len(counties) == 0 {
-				continue
-			}
+		for _, k := range affected {
+			u := path.units[k]
 			ev.Places = append(ev.Places, u.Code)
-			arrival := start.Add(time.Duration(cum[k] / speed * 24 * float64(time.Hour)))
+			counties := g.leavesInScope(u.Code)
 			window := time.Duration(between(r, 6, 20)) * time.Hour
 			chosen := pickPlaces(r, counties, between(r, 1, 2))
 			segment := u.River + strings.TrimSuffix(strings.TrimSuffix(g.prefName(u.Code), "市"), "地区") + "段"
-			for j, m := 0, between(r, 4, 10); j < m; j++ {
-				at := arrival.Add(time.Duration(r.Float64() * float64(window))).Truncate(time.Second)
+			m := between(r, 4, 10)
+			if weak {
+				m = between(r, 3, 5)
+			}
+			for j := 0; j < m; j++ {
+				at := start.Add(arrival[k] + time.Duration(r.Float64()*float64(window))).Truncate(time.Second)
 				if at.After(end) {
 					end = at
 				}
 				p := pick(r, chosen)
 				ev.Counties = appendUnique(ev.Counties, p.code)
+				// a weak incident's reporters are distinct people (no merges); a strong one's are
+				// sometimes merged as duplicates
 				g.inj = append(g.inj, spec{at: at, place: p, cat: catWater, tp: &watershedTopic, cell: reportCell(r), inj: inj,
-					noTarget: true, named: chance(r, 0.85), water: segment, style: styleWatershed, merge: j > 0 && chance(r, 0.2)})
+					noTarget: true, named: chance(r, 0.85), water: segment, style: styleWatershed, merge: !weak && j > 0 && chance(r, 0.2)})
 			}
+		}
+		for k := last + 1; k < len(path.units); k++ {
+			if arrival[k]-arrival[last] > WatershedReach {
+				break
+			}
+			ev.Downstream = appendUnique(ev.Downstream, path.units[k].Code)
 		}
 		sort.Strings(ev.Counties)
 		ev.End = end

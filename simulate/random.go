@@ -12,7 +12,10 @@ const (
 	streamVolume  = 0x9e3779b97f4a7c15
 	streamContent = 0xbf58476d1ce4e5b9
 	streamInject  = 0x94d049bb133111eb
-	streamPool    = 0x2545f4914f6cdd1d
+	// streamWater plans the watershed incidents on a stream of their own, so that changing
+	// them leaves every other injected event where it was.
+	streamWater = 0xd6e8feb86659fd93
+	streamPool  = 0x2545f4914f6cdd1d
 )
 
 func newRand(seed int64, stream uint64) *rand.Rand {

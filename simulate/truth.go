@@ -17,7 +17,7 @@ type Truth struct {
 // Types of injected event.
 const (
 	EventCluster   = "cluster"   // 公众集中举报: a burst of one category in one to three neighbouring counties
-	EventWatershed = "watershed" // 流域污染: water reports along consecutive units of a river
+	EventWatershed = "watershed" // 流域污染: water reports at the units a pollution passes down the rivers
 	EventRepeat    = "repeat"    // 反复举报: one target reported again and again
 	EventEmergency = "emergency" // 突发事件 / 群体性事件倾向
 )
@@ -30,12 +30,18 @@ type Event struct {
 	End   time.Time `json:"end"`
 	// Places are region codes: counties for clusters, repeats and emergencies; the
 	// prefecture-level basin units, upstream first, for watershed incidents.
-	Places      []string `json:"places"`
-	Counties    []string `json:"counties,omitempty"` // watershed: the counties the reports come from
-	Category    string   `json:"category"`
-	Subcategory string   `json:"subcategory,omitempty"`
-	Basin       string   `json:"basin,omitempty"`
-	River       string   `json:"river,omitempty"`
+	Places   []string `json:"places"`
+	Counties []string `json:"counties,omitempty"` // watershed: the counties the reports come from
+	// Downstream is, for a watershed incident, every unit (in scope or not) that its water
+	// reaches within WatershedReach of its arrival at the last unit of Places, nearest first:
+	// the jurisdictions a warning should reach.
+	Downstream []string `json:"downstream,omitempty"`
+	// SpeedKmPerDay is the speed of a watershed incident's water over the units it passes.
+	SpeedKmPerDay float64 `json:"speed_km_per_day,omitempty"`
+	Category      string  `json:"category"`
+	Subcategory   string  `json:"subcategory,omitempty"`
+	Basin         string  `json:"basin,omitempty"`
+	River         string  `json:"river,omitempty"`
 	// Target is the reported company of repeat events and of clusters and emergencies that
 	// name one.
 	Target *EventTarget `json:"target,omitempty"`

@@ -45,6 +45,12 @@ func TestClusterStatementsAreReplicatedAndRunOnTheCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if m := regexp.MustCompile(`^\s*ALTER TABLE (\w+) ADD COLUMN `).FindStringSubmatch(stmt); m != nil {
+			if !strings.Contains(got, "ALTER TABLE eco_db."+m[1]+" ON CLUSTER ecowatch ADD COLUMN ") {
+				t.Errorf("the column is not added to eco_db.%s on the cluster:\n%s", m[1], got)
+			}
+			continue
+		}
 		name := regexp.MustCompile(`IF NOT EXISTS (\w+)`).FindStringSubmatch(stmt)[1]
 		if !strings.Contains(got, "IF NOT EXISTS eco_db."+name+" ON CLUSTER ecowatch ") {
 			t.Errorf("%s is not created in eco_db on the cluster:\n%s", name, got)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -10,7 +12,8 @@ import (
 
 // migration is one versioned schema change. Statements are DDL templates ({enum} is expanded
 // by the Dialect) and must be safe to run twice (IF NOT EXISTS), because a crash between a
-// statement and the migrations record repeats them.
+// statement and the migrations record repeats them. 18.16 has no ADD COLUMN IF NOT EXISTS: an
+// ALTER TABLE … ADD COLUMN whose column is already there (the server says so) counts as done.
 type migration struct {
 	version    uint32
 	name       string
@@ -358,7 +361,16 @@ var migrations = []migration{
 		PARTITION BY toYYYYMM(at)
 		ORDER BY (at, event_id)`,
 	}},
+	{8, "warning recipients: copies and downstream reach", []string{
+		// Per recipient (parallel to recipient_codes): the JSON of what a recipient carries
+		// beyond code, name and role — copy (抄送) and, downstream of a watershed warning, the
+		// river, distance, arrival window and drinking-water sources — or '' when nothing.
+		`ALTER TABLE warnings ADD COLUMN recipient_details Array(String)`,
+	}},
 }
+
+// addColumnRe matches the statements that add a column.
+var addColumnRe = regexp.MustCompile(`^\s*ALTER TABLE\s+\S+\s+ADD COLUMN\s`)
 
 const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version UInt32,
@@ -405,6 +417,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 			ddl, err := s.dialect.Statement(stmt)
 			if err == nil {
 				err = s.exec(ctx, ddl)
+			}
+			if err != nil && addColumnRe.MatchString(stmt) && strings.Contains(err.Error(), "already exists") {
+				err = nil // applied before a crash kept the migration from being recorded
 			}
 			if err != nil {
 				return applied, fmt.Errorf("store: migration %d (%s), statement %d: %w", m.version, m.name, i+1, err)

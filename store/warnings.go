@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -20,7 +21,7 @@ type WarningRow struct {
 }
 
 const warningColumns = `warning_id, revision, situation, kind, status, level, title, region_codes, basin,
-	recipient_codes, recipient_names, recipient_roles, window_from, window_to,
+	recipient_codes, recipient_names, recipient_roles, recipient_details, window_from, window_to,
 	observed, expected, baseline, statistic, p_value, score, reporters, report_ids, facts, opened_at, issued_at`
 
 // latestWarnings selects the current revision of every warning.
@@ -34,12 +35,16 @@ func (s *Store) SaveWarnings(ctx context.Context, rows []WarningRow) error {
 	}
 	return s.insert(ctx, "warning revisions", "INSERT INTO warnings ("+warningColumns+")", func(batch driver.Batch) error {
 		for _, w := range rows {
-			var codes, names, roles []string
+			var codes, names, roles, details []string
 			for _, r := range w.Recipients {
-				codes, names, roles = append(codes, r.OrgCode), append(names, r.OrgName), append(roles, r.Role)
+				d, err := recipientDetails(r)
+				if err != nil {
+					return fmt.Errorf("warning %s: %w", w.WarningID, err)
+				}
+				codes, names, roles, details = append(codes, r.OrgCode), append(names, r.OrgName), append(roles, r.Role), append(details, d)
 			}
 			err := batch.Append(w.WarningID, w.Revision, w.Situation, w.Kind, w.Status, uint8(w.Level), w.Title,
-				nonNil(w.RegionCodes), w.Basin, nonNil(codes), nonNil(names), nonNil(roles),
+				nonNil(w.RegionCodes), w.Basin, nonNil(codes), nonNil(names), nonNil(roles), nonNil(details),
 				w.Window.From.Time, w.Window.To.Time, w.Evidence.Observed, w.Evidence.Expected, w.Evidence.Baseline,
 				w.Evidence.Statistic, w.Evidence.PValue, w.Evidence.Score, uint32(w.Evidence.Reporters),
 				nonNil(w.ReportIDs), w.Facts, w.OpenedAt, w.IssuedAt.Time)
@@ -101,10 +106,10 @@ func (s *Store) queryWarnings(ctx context.Context, q string, args ...any) ([]War
 		var w WarningRow
 		var level uint8
 		var reporters uint32
-		var codes, names, roles []string
+		var codes, names, roles, details []string
 		var from, to, issued time.Time
 		err := rows.Scan(&w.WarningID, &w.Revision, &w.Situation, &w.Kind, &w.Status, &level, &w.Title,
-			&w.RegionCodes, &w.Basin, &codes, &names, &roles, &from, &to,
+			&w.RegionCodes, &w.Basin, &codes, &names, &roles, &details, &from, &to,
 			&w.Evidence.Observed, &w.Evidence.Expected, &w.Evidence.Baseline, &w.Evidence.Statistic,
 			&w.Evidence.PValue, &w.Evidence.Score, &reporters, &w.ReportIDs, &w.Facts, &w.OpenedAt, &issued)
 		if err != nil {
@@ -116,11 +121,38 @@ func (s *Store) queryWarnings(ctx context.Context, q string, args ...any) ([]War
 		w.Window = contract.Window{From: contract.NewTime(from), To: contract.NewTime(to)}
 		w.IssuedAt = contract.NewTime(issued)
 		for i := range codes {
-			w.Recipients = append(w.Recipients, contract.Recipient{OrgCode: codes[i], OrgName: names[i], Role: roles[i]})
+			r := contract.Recipient{OrgCode: codes[i], OrgName: names[i], Role: roles[i]}
+			if i < len(details) && details[i] != "" {
+				var d recipientExtra
+				if err := json.Unmarshal([]byte(details[i]), &d); err != nil {
+					return nil, fmt.Errorf("store: reading warning %s: details of recipient %s: %w", w.WarningID, r.OrgCode, err)
+				}
+				r.Copy, r.Downstream = d.Copy, d.Downstream
+			}
+			w.Recipients = append(w.Recipients, r)
 		}
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// recipientExtra is what recipient_details holds of a recipient.
+type recipientExtra struct {
+	Copy       bool                 `json:"copy,omitempty"`
+	Downstream *contract.Downstream `json:"downstream,omitempty"`
+}
+
+// recipientDetails is the recipient_details value of a recipient: ” when it carries nothing
+// beyond code, name and role.
+func recipientDetails(r contract.Recipient) (string, error) {
+	if !r.Copy && r.Downstream == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(recipientExtra{Copy: r.Copy, Downstream: r.Downstream})
+	if err != nil {
+		return "", fmt.Errorf("details of recipient %s: %w", r.OrgCode, err)
+	}
+	return string(b), nil
 }
 
 // NoticeRecord is one notice written to the output folder.
@@ -233,4 +265,56 @@ func (s *Store) WarningRevision(ctx context.Context, id string, revision uint32)
 		return WarningRow{}, false, err
 	}
 	return rows[0], true, nil
+}
+
+// WarningRevisions returns every revision of the given warnings, by warning and revision.
+func (s *Store) WarningRevisions(ctx context.Context, ids []string) ([]WarningRow, error) {
+	var out []WarningRow
+	// In chunks: the ids travel in the query text, which the server limits (256 KiB).
+	for chunk := range slices.Chunk(ids, 2000) {
+		rows, err := s.queryWarnings(ctx, `SELECT `+warningColumns+` FROM warnings WHERE has(?, warning_id)
+			ORDER BY warning_id, revision`, chunk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	// a revision written twice (a retried insert before the table merged) is one revision
+	return slices.CompactFunc(out, func(a, b WarningRow) bool { return a.WarningID == b.WarningID && a.Revision == b.Revision }), nil
+}
+
+// NoticesAbout returns the notices recorded about any of the given warnings, and every digest
+// (kind digest) recorded since a time, by notice id, each once.
+func (s *Store) NoticesAbout(ctx context.Context, ids []string, digestsSince time.Time) ([]NoticeRecord, error) {
+	seen := map[string]bool{}
+	var out []NoticeRecord
+	read := func(q string, args ...any) error {
+		rows, err := s.conn.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: notices: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n NoticeRecord
+			if err := rows.Scan(&n.NoticeID, &n.Kind, &n.Number, &n.IssuerCode, &n.RecipientCode, &n.RecipientName,
+				&n.WarningIDs, &n.Revisions, &n.Path, &n.IssuedAt); err != nil {
+				return fmt.Errorf("store: notices: %w", err)
+			}
+			if !seen[n.NoticeID] {
+				seen[n.NoticeID] = true
+				out = append(out, n)
+			}
+		}
+		return rows.Err()
+	}
+	const cols = `SELECT notice_id, kind, number, issuer_code, recipient_code, recipient_name, warning_ids, revisions, path, issued_at FROM notices`
+	for chunk := range slices.Chunk(ids, 2000) {
+		if err := read(cols+` WHERE hasAny(warning_ids, ?) ORDER BY notice_id`, chunk); err != nil {
+			return nil, err
+		}
+	}
+	if err := read(cols+` WHERE kind = 'digest' AND issued_at >= ? ORDER BY notice_id`, digestsSince); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

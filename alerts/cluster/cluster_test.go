@@ -555,3 +555,65 @@ func TestTinyInput(t *testing.T) {
 		t.Errorf("five reporters in a category never seen: %+v", sigs)
 	}
 }
+
+// A path along a river: four reporters at each of three areas, each group when the water passed
+// (the upstream one two days ago, the middle one a day ago, the front now). No area alone is
+// surprising enough; the path with the right lags is, and its signal names the stops and lags.
+func TestPathWithLags(t *testing.T) {
+	w := newWorld(testNow)
+	_, _, mid := testAreas()
+	up, middle, front := mid[0], mid[1], mid[2]
+	series := w.series(11)
+	for _, p := range []struct {
+		area string
+		back int
+	}{{up, 48}, {middle, 24}, {front, 0}} {
+		s := find(series, p.area, "water")
+		last := int(testNow.Sub(s.Start)/time.Hour) - p.back
+		for i := 0; i < 4; i++ {
+			s.Counts[last-1-i]++
+		}
+	}
+	path := Path{Stops: []Stop{{up, 48 * time.Hour}, {middle, 24 * time.Hour}, {front, 0}}}
+	onPath := func(sigs []Signal) *Signal {
+		for i, s := range sigs {
+			if s.Category == "water" && (s.Areas[0] == up || s.Areas[0] == middle || s.Areas[0] == front || len(s.Areas) > 1 && s.Areas[len(s.Areas)-1] == front) {
+				return &sigs[i]
+			}
+		}
+		return nil
+	}
+	plain := detector(t)
+	if s := onPath(plain.Detect(series, testNow)); s != nil {
+		t.Fatalf("without the path, a signal: %+v", *s)
+	}
+	d, err := NewDetector(Config{MaxNeighbours: -1, Paths: []Path{path}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := onPath(d.Detect(series, testNow))
+	if s == nil {
+		t.Fatal("the path with its lags gives no signal")
+	}
+	if len(s.Areas) != 3 || s.Areas[2] != front || len(s.Lags) != 3 || s.Lags[0] != 48*time.Hour || s.Lags[2] != 0 {
+		t.Errorf("path signal areas %v lags %v", s.Areas, s.Lags)
+	}
+	if s.Observed < 12 || s.WindowStart.After(testNow.Add(-48*time.Hour-6*time.Hour)) {
+		t.Errorf("path signal observed %.0f from %v: want the 12 reporters and a window reaching back 54 h", s.Observed, s.WindowStart)
+	}
+	// the same stops without the lags (all at the front's time) see only the front's group
+	flat := Path{Stops: []Stop{{up, 0}, {middle, 0}, {front, 0}}}
+	d2, err := NewDetector(Config{MaxNeighbours: -1, Paths: []Path{flat}, Windows: []time.Duration{6 * time.Hour, 12 * time.Hour}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := onPath(d2.Detect(series, testNow)); s != nil {
+		t.Errorf("a path without lags over 6–12 h windows signalled: %+v", *s)
+	}
+	if _, err := NewDetector(Config{Paths: []Path{{Stops: []Stop{{front, 90 * time.Minute}, {up, 0}}}}}, nil, nil); err == nil {
+		t.Error("a lag of 90 minutes was accepted")
+	}
+	if _, err := NewDetector(Config{Paths: []Path{{Stops: []Stop{{front, 0}}}}}, nil, nil); err == nil {
+		t.Error("a path of one stop was accepted")
+	}
+}

@@ -35,6 +35,30 @@ type Config struct {
 	MaxNeighbours int
 	// MinCount is the least number of distinct reporters in a window for a signal. Default 3.
 	MinCount int
+	// Paths are further zones: areas along the flow of a river, each read over the window
+	// shifted back by the time water takes from it to the path's last area (see Path). They
+	// are tested with the zones above, in the same family and under the same threshold.
+	Paths []Path
+	// OnlyPaths tests the paths alone: no area alone, no zone of neighbours (a family of its
+	// own, with its own false-warning budget).
+	OnlyPaths bool
+}
+
+// Path is a zone of areas along a river, upstream first; the last area is the front, where
+// the water is now. Its count in a window of length W is the sum, over its stops, of the
+// stop's distinct reporters in the W hours ending Lag before the run, and so is its
+// expectation: a pollution carried downstream shows at each stop when the water passes, and
+// a signal at an upstream stop raises what the path expects at the front. A stop whose area
+// has no series counts zero.
+type Path struct {
+	Stops []Stop
+}
+
+// Stop is one area of a Path and how long before the front the water passed it (whole
+// hours; the front's Lag is 0).
+type Stop struct {
+	Area string
+	Lag  time.Duration
 }
 
 // Defaults of Config.
@@ -45,6 +69,9 @@ const (
 	DefaultMaxNeighbours     = 6
 	DefaultMinCount          = 3
 )
+
+// MaxLag is the longest lag of a path's stop.
+const MaxLag = 14 * 24 * time.Hour
 
 // DefaultWindows are the default window lengths.
 var DefaultWindows = []time.Duration{6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 72 * time.Hour}
@@ -86,6 +113,17 @@ func (c Config) resolve() (Config, error) {
 	}
 	if c.MinCount < 1 {
 		return c, fmt.Errorf("cluster: min count %d, want at least 1", c.MinCount)
+	}
+	c.Paths = append([]Path(nil), c.Paths...)
+	for i, p := range c.Paths {
+		if len(p.Stops) < 2 {
+			return c, fmt.Errorf("cluster: path %d has %d stops, want at least 2", i, len(p.Stops))
+		}
+		for _, s := range p.Stops {
+			if s.Lag < 0 || s.Lag%time.Hour != 0 || s.Lag > MaxLag {
+				return c, fmt.Errorf("cluster: path %d: lag %s of %s is not a whole number of hours between 0 and %s", i, s.Lag, s.Area, MaxLag)
+			}
+		}
 	}
 	return c, nil
 }

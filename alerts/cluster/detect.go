@@ -35,11 +35,22 @@ type Signal struct {
 	// Score is log10(Threshold/PValue): how many decades beyond the threshold the signal lies
 	// (0 at the edge, 2 a hundred times stronger). Suitable for ranking and escalation.
 	Score float64
+	// Lags is set for a signal of a Path: the lag of each area, parallel to Areas, which are
+	// then in the path's order (upstream first, the front last, with lag 0). Each area's window
+	// is [WindowEnd − lag − W, WindowEnd − lag), W the window's length; WindowStart is the
+	// start of the earliest of them.
+	Lags []time.Duration
+	// Counts and Means are set with Lags: each area's distinct reporters in its window and
+	// the number expected there.
+	Counts, Means []float64
 }
 
 // Result is what one run found, with the figures of its false-alarm control.
 type Result struct {
 	Signals []Signal
+	// All is every test beyond the threshold, strongest first, before the overlapping ones
+	// were merged into Signals (a caller that wants every place a signal touches).
+	All []Signal
 	// Areas is the number of areas under surveillance in the run, Tests the number of
 	// (zone × window × category) tests.
 	Areas, Tests int
@@ -63,6 +74,8 @@ type Detector struct {
 
 	mu         sync.Mutex
 	neighbours map[string][]string // area → neighbours within the radius, nearest first
+	curveMu    sync.RWMutex
+	curveCache map[group][]binDelta // false-onset curves computed so far
 }
 
 // NewDetector returns a Detector. regions and cal may be nil for region.Default and
@@ -78,7 +91,7 @@ func NewDetector(cfg Config, regions *region.Table, cal *calendar.Calendar) (*De
 	if cal == nil {
 		cal = calendar.Default()
 	}
-	return &Detector{cfg: c, regions: regions, cal: cal, neighbours: map[string][]string{}}, nil
+	return &Detector{cfg: c, regions: regions, cal: cal, neighbours: map[string][]string{}, curveCache: map[group][]binDelta{}}, nil
 }
 
 // Config returns the resolved configuration.
@@ -128,6 +141,9 @@ type run struct {
 
 	windows []int // window lengths in hours
 	maxW    int
+	// maxShift is the longest lag of a path (hours): the history ends before the longest
+	// window and the longest lag, so that a path's shifted windows never feed its expectation.
+	maxShift int
 
 	days   int   // history days
 	h0     int64 // first history hour (a Shanghai midnight)
@@ -157,6 +173,10 @@ type run struct {
 	mu    []float64 // [g*(K+1)+k] expected in window k; k == K: the last hour
 	shape []float64 // [g] posterior shape of the area's level
 	ents  [][]entry // [g] non-zero six-hour blocks of the history
+
+	// paths only: the expectation of any window is Σ_b wts[g][b] × exposure by block
+	wts     []float64            // [g*numBlocks+b]
+	lagExpo map[[2]int][]float64 // (lag hours, window) → [cat*numBlocks+block] exposure
 }
 
 // entry is one non-zero six-hour block of a series' history.
@@ -201,8 +221,13 @@ func (d *Detector) newRun(series []Series, now time.Time) *run {
 		r.windows = append(r.windows, h)
 		r.maxW = max(r.maxW, h)
 	}
+	for _, p := range r.cfg.Paths {
+		for _, st := range p.Stops {
+			r.maxShift = max(r.maxShift, int(st.Lag/time.Hour))
+		}
+	}
 	// history: whole Shanghai days ending at or before the guard
-	guardEnd := r.nowH - int64(r.maxW)
+	guardEnd := r.nowH - int64(r.maxW) - int64(r.maxShift)
 	dayEnd := floorDiv(guardEnd+shanghaiOffset, 24)*24 - shanghaiOffset
 	r.days = 7 * r.cfg.HistoryWeeks
 	r.h0 = dayEnd - int64(24*r.days)
@@ -506,6 +531,9 @@ func (r *run) areaModel() {
 	nc, K := len(r.cats), len(r.windows)
 	na := len(r.areas)
 	r.mu = make([]float64, len(r.grid)*(K+1))
+	if len(r.cfg.Paths) > 0 {
+		r.wts = make([]float64, len(r.grid)*numBlocks)
+	}
 	r.shape = make([]float64, len(r.grid))
 	grand := 0.0
 	for _, t := range r.catTot {
@@ -657,21 +685,77 @@ func (r *run) windowMeans(g, c int, theta float64, scale []float64) {
 		}
 		r.mu[g*(K+1)+k] = theta * m * norm
 	}
+	if r.wts != nil {
+		for b := range factor {
+			r.wts[g*numBlocks+b] = theta * norm * factor[b]
+		}
+	}
 }
 
-// zone is a set of areas tested together: an area alone or with its neighbours.
+// prepareLags computes the exposure of every shifted window the path zones read. It runs
+// before the tests, which then only read it.
+func (r *run) prepareLags(zones []zone) {
+	nc := len(r.cats)
+	r.lagExpo = map[[2]int][]float64{}
+	for _, z := range zones {
+		for _, lag := range z.lags {
+			if lag == 0 {
+				continue
+			}
+			for k, wl := range r.windows {
+				key := [2]int{lag, k}
+				if _, ok := r.lagExpo[key]; ok {
+					continue
+				}
+				e := make([]float64, nc*numBlocks)
+				for back := 1; back <= wl; back++ {
+					cell, block := r.cellOf(r.nowH - int64(lag) - int64(back))
+					for c := 0; c < nc; c++ {
+						e[c*numBlocks+block] += r.rate[c][cell] * r.trend[c]
+					}
+				}
+				r.lagExpo[key] = e
+			}
+		}
+	}
+}
+
+// lagged returns the observed and expected counts of grid cell g in window k shifted back by
+// lag hours: the wl whole hours ending lag hours before the hour of the run.
+func (r *run) lagged(g, c, lag, k int) (obs, mu float64) {
+	wl := r.windows[k]
+	if s := r.grid[g]; s != nil {
+		base := hourOf(s.Start)
+		end := r.nowH - int64(lag)
+		for h := max(end-int64(wl), base); h < min(end, base+int64(len(s.Counts))); h++ {
+			obs += float64(s.Counts[h-base])
+		}
+	}
+	e := r.lagExpo[[2]int{lag, k}]
+	for b := 0; b < numBlocks; b++ {
+		mu += r.wts[g*numBlocks+b] * e[c*numBlocks+b]
+	}
+	return obs, mu
+}
+
+// zone is a set of areas tested together: an area alone or with its neighbours, or a path.
 type zone struct {
-	areas []int // indexes into run.areas, centre first
+	areas []int // indexes into run.areas, centre first (a path: upstream first)
+	lags  []int // a path's lags in hours, parallel to areas; nil for other zones
 }
 
 // zones returns the zones of the run, the circles of Kulldorff's scan over the areas'
 // points: every area alone and with its k nearest neighbours within the radius, k = 1 …
 // MaxNeighbours, duplicates (the same set of areas from another centre) removed.
 func (r *run) zones() []zone {
+	if r.cfg.OnlyPaths {
+		return r.pathZones()
+	}
 	out := make([]zone, 0, 2*len(r.areas))
 	for a := range r.areas {
 		out = append(out, zone{areas: []int{a}})
 	}
+	out = append(out, r.pathZones()...)
 	if r.cfg.MaxNeighbours < 0 {
 		return out
 	}
@@ -705,6 +789,32 @@ func (r *run) zones() []zone {
 	return out
 }
 
+// pathZones returns the zones of the configured paths: the stops whose area the run has, when
+// at least two remain, duplicates removed.
+func (r *run) pathZones() []zone {
+	var out []zone
+	seen := map[string]bool{}
+	for _, p := range r.cfg.Paths {
+		var z zone
+		key := make([]byte, 0, 8*len(p.Stops))
+		for _, st := range p.Stops {
+			i, ok := r.areaIdx[st.Area]
+			if !ok {
+				continue
+			}
+			lag := int(st.Lag / time.Hour)
+			z.areas, z.lags = append(z.areas, i), append(z.lags, lag)
+			key = append(key, byte(i), byte(i>>8), byte(i>>16), byte(i>>24), byte(lag), byte(lag>>8), byte(lag>>16), byte(lag>>24))
+		}
+		if len(z.areas) < 2 || seen[string(key)] {
+			continue
+		}
+		seen[string(key)] = true
+		out = append(out, z)
+	}
+	return out
+}
+
 // neighboursOf returns the cached neighbours of an area.
 func (d *Detector) neighboursOf(code string) []string {
 	d.mu.Lock()
@@ -728,22 +838,57 @@ type candidate struct {
 
 // group is a set of tests with the same window and nearly the same predictive distribution:
 // means within 1/16 of an octave (their float64 encodings share the top 16 bits) and
-// overdispersions within half an octave (13 bits). The false-onset curve is computed once per
-// group, at the group's upper edges.
-type group struct {
-	window  int
-	mu, inv uint16
-}
+// overdispersions within half an octave (13 bits), packed as window<<32 | mu<<16 | inv. The
+// false-onset curve is computed once per group, at the group's upper edges, and kept by the
+// Detector for later runs (the same groups recur run after run).
+type group uint64
 
 const invShift = 51
 
-func quantizeMu(x float64) uint16  { return uint16(math.Float64bits(x) >> binShift) }
-func quantizeInv(x float64) uint16 { return uint16(math.Float64bits(x) >> invShift) }
+func groupOf(window int, mu, inv float64) group {
+	return group(uint64(window)<<32 | (math.Float64bits(mu)>>binShift)<<16 | math.Float64bits(inv)>>invShift)
+}
+
+func (g group) window() int { return int(g >> 32) }
 
 func (g group) upper() (mu, inv float64) {
-	mu = math.Float64frombits(uint64(g.mu)<<binShift | (1<<binShift - 1))
-	inv = math.Float64frombits(uint64(g.inv)<<invShift | (1<<invShift - 1))
+	mu = math.Float64frombits(uint64(g>>16&0xffff)<<binShift | (1<<binShift - 1))
+	inv = math.Float64frombits(uint64(g&0xffff)<<invShift | (1<<invShift - 1))
 	return mu, inv
+}
+
+// maxCurves bounds the Detector's cache of onset curves.
+const maxCurves = 1 << 20
+
+// curves returns the false-onset curves of groups, from the cache or computed (and cached).
+func (d *Detector) curves(gs []group, hours func(group) float64, o *onsets) [][]binDelta {
+	out := make([][]binDelta, len(gs))
+	var missing []int
+	d.curveMu.RLock()
+	for i, g := range gs {
+		c, ok := d.curveCache[g]
+		if ok {
+			out[i] = c
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	d.curveMu.RUnlock()
+	for _, i := range missing {
+		mu, inv := gs[i].upper()
+		out[i] = append([]binDelta(nil), o.curve(mu, inv, hours(gs[i]), d.cfg.MinCount)...)
+	}
+	if len(missing) > 0 {
+		d.curveMu.Lock()
+		if len(d.curveCache)+len(missing) > maxCurves {
+			d.curveCache = map[group][]binDelta{}
+		}
+		for _, i := range missing {
+			d.curveCache[gs[i]] = out[i]
+		}
+		d.curveMu.Unlock()
+	}
+	return out
 }
 
 // test runs every (zone × window × category) test: it computes each test's p-value and the
@@ -752,6 +897,9 @@ func (g group) upper() (mu, inv float64) {
 func (r *run) test() Result {
 	nc, K := len(r.cats), len(r.windows)
 	zones := r.zones()
+	if r.wts != nil {
+		r.prepareLags(zones)
+	}
 	alpha := r.cfg.AlphaFor(len(r.areas))
 	workers := runtime.GOMAXPROCS(0)
 	cands := make([][]candidate, workers)
@@ -770,10 +918,15 @@ func (r *run) test() Result {
 				for c := 0; c < nc; c++ {
 					for k := 0; k < K; k++ {
 						obs, mu, v := 0.0, 0.0, 0.0
-						for _, a := range z.areas {
+						for i, a := range z.areas {
 							g := a*nc + c
-							obs += r.obs[g*K+k]
-							m := r.mu[g*(K+1)+k]
+							var o, m float64
+							if z.lags == nil || z.lags[i] == 0 {
+								o, m = r.obs[g*K+k], r.mu[g*(K+1)+k]
+							} else {
+								o, m = r.lagged(g, c, z.lags[i], k)
+							}
+							obs += o
 							mu += m
 							v += m * m / r.shape[g]
 						}
@@ -786,7 +939,7 @@ func (r *run) test() Result {
 								cands[w] = append(cands[w], candidate{zi, c, k, obs, mu, p})
 							}
 						}
-						gs[group{k, quantizeMu(mu), quantizeInv(inv)}]++
+						gs[groupOf(k, mu, inv)]++
 					}
 				}
 			}
@@ -814,9 +967,13 @@ func (r *run) test() Result {
 		go func(w, lo, hi int) {
 			defer wg.Done()
 			var o onsets
-			for _, g := range list[lo:hi] {
-				mu, inv := g.upper()
-				o.add(hists[w], all[g], mu, inv, float64(r.windows[g.window]), r.cfg.MinCount)
+			h := hists[w]
+			gs := list[lo:hi]
+			for i, curve := range r.d.curves(gs, func(g group) float64 { return float64(r.windows[g.window()]) }, &o) {
+				n := all[gs[i]]
+				for _, c := range curve {
+					h[c.bin] += n * c.delta
+				}
 			}
 		}(w, lo, hi)
 	}
@@ -849,17 +1006,34 @@ func (r *run) test() Result {
 			for i, a := range z.areas {
 				areas[i] = r.areas[a]
 			}
-			start := timeOf(r.nowH - int64(r.windows[cd.window]))
+			back := r.windows[cd.window]
+			var lags []time.Duration
+			var counts, means []float64
+			if z.lags != nil {
+				lags = make([]time.Duration, len(z.lags))
+				counts, means = make([]float64, len(z.lags)), make([]float64, len(z.lags))
+				for i, l := range z.lags {
+					lags[i] = time.Duration(l) * time.Hour
+					back = max(back, l+r.windows[cd.window])
+					g := z.areas[i]*nc + cd.cat
+					if l == 0 {
+						counts[i], means[i] = r.obs[g*K+cd.window], r.mu[g*(K+1)+cd.window]
+					} else {
+						counts[i], means[i] = r.lagged(g, cd.cat, l, cd.window)
+					}
+				}
+			}
 			sigs = append(sigs, Signal{
-				Areas: areas, Category: r.cats[cd.cat], WindowStart: start, WindowEnd: r.now,
+				Areas: areas, Category: r.cats[cd.cat], WindowStart: timeOf(r.nowH - int64(back)), WindowEnd: r.now,
 				Observed: cd.obs, Expected: cd.mu, Statistic: llr(cd.obs, cd.mu),
-				PValue: cd.p, Threshold: threshold, Score: math.Log10(threshold / math.Max(cd.p, 1e-300)),
+				PValue: cd.p, Threshold: threshold, Score: math.Log10(threshold / math.Max(cd.p, 1e-300)), Lags: lags, Counts: counts, Means: means,
 			})
 		}
 	}
 	tests := len(zones) * nc * K
+	merged := mergeSignals(sigs) // sorts sigs, strongest first
 	return Result{
-		Signals: mergeSignals(sigs), Areas: len(r.areas), Tests: tests, Alpha: alpha, Threshold: threshold,
+		Signals: merged, All: sigs, Areas: len(r.areas), Tests: tests, Alpha: alpha, Threshold: threshold,
 		DesignedRate: alpha * 168 * 1000 / float64(len(r.areas)),
 	}
 }
@@ -867,17 +1041,32 @@ func (r *run) test() Result {
 // onsets holds the buffers of the false-onset computation.
 type onsets struct {
 	x, a, b, tailX, tailB, onset []float64
+	out                          []binDelta
 }
 
-// add adds to hist, n times, the false-onset probability of one test as a function of the
-// threshold: the probability that one more hour of data takes the window's count from below
-// the critical value k(t) to k(t) or more, where k(t) is the least count ≥ minCount whose
-// p-value is below t. Arrivals are taken at the window's average hourly rate mu/hours, so the
-// threshold does not loosen at night, when the last hour's expectation is small. The
-// probability is Σ_{j≥1} P(B ≥ j) P(A = k−j), A the count of the rest of the window and B that
-// of the new hour; hist[bin(P(X ≥ k))] receives onset(k) − onset(k+1), so that the sum of the
-// bins up to t's bin is the family's onset probability at t.
+// binDelta is a part of a false-onset curve: the probability added at a threshold bin.
+type binDelta struct {
+	bin   int32
+	delta float64
+}
+
+// add adds the curve of one test, n times, to hist (see curve).
 func (o *onsets) add(hist []float64, n, mu, inv, hours float64, minCount int) {
+	for _, c := range o.curve(mu, inv, hours, minCount) {
+		hist[c.bin] += n * c.delta
+	}
+}
+
+// curve returns the false-onset probability of one test as a function of the threshold: the
+// probability that one more hour of data takes the window's count from below the critical
+// value k(t) to k(t) or more, where k(t) is the least count ≥ minCount whose p-value is below
+// t. Arrivals are taken at the window's average hourly rate mu/hours, so the threshold does
+// not loosen at night, when the last hour's expectation is small. The probability is
+// Σ_{j≥1} P(B ≥ j) P(A = k−j), A the count of the rest of the window and B that of the new
+// hour; bin(P(X ≥ k)) receives onset(k) − onset(k+1), so that the sum of the bins up to t's
+// bin is the test's onset probability at t. The result is valid until the next call.
+func (o *onsets) curve(mu, inv, hours float64, minCount int) []binDelta {
+	o.out = o.out[:0]
 	x := dist{mu, inv}
 	o.x = x.pmfs(o.x, minCount)
 	kEnd := len(o.x) - 1
@@ -891,7 +1080,7 @@ func (o *onsets) add(hist []float64, n, mu, inv, hours float64, minCount int) {
 		kLo++
 	}
 	if kLo > kEnd {
-		return
+		return o.out
 	}
 	kHi := kLo
 	for kHi < kEnd && o.tailX[kHi] > thresholdMin {
@@ -913,12 +1102,13 @@ func (o *onsets) add(hist []float64, n, mu, inv, hours float64, minCount int) {
 		}
 		o.onset[k] = s
 	}
-	nBins := len(hist)
+	nBins := binOf(thresholdMax) + 1
 	for k := kLo; k <= kHi; k++ {
 		if delta := o.onset[k] - o.onset[k+1]; delta > 0 {
-			hist[min(binOf(o.tailX[k]), nBins-1)] += n * delta
+			o.out = append(o.out, binDelta{int32(min(binOf(o.tailX[k]), nBins-1)), delta})
 		}
 	}
+	return o.out
 }
 
 // The threshold search bins probabilities by the top 16 bits of their float64 encoding

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"math"
-	"sort"
 )
 
 // dist is the predictive distribution of a count: negative binomial with mean mu and
@@ -123,8 +122,12 @@ func quantile999(mu float64) float64 {
 	if mu > 50 {
 		return math.Ceil(mu + 3.1*math.Sqrt(mu) + 1)
 	}
-	// q999Breaks[c] is the mean at which the quantile passes from c to c+1
-	c := sort.SearchFloat64s(q999Breaks[1:], mu) + 1
+	// q999Breaks[c] is the mean at which the quantile passes from c to c+1; most means are
+	// small, so the search starts at the bottom
+	c := 1
+	for c < len(q999Breaks)-1 && mu > q999Breaks[c] {
+		c++
+	}
 	return float64(c)
 }
 

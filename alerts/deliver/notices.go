@@ -33,6 +33,11 @@ type NoticeStore interface {
 	Undelivered(ctx context.Context, channel string) ([]store.WarningRow, error)
 	MarkDelivered(ctx context.Context, channel string, rows []store.WarningRow, attempts int) error
 	WarningRevision(ctx context.Context, id string, revision uint32) (store.WarningRow, bool, error)
+	// WarningRevisions returns every revision of the given warnings, by warning and revision.
+	WarningRevisions(ctx context.Context, ids []string) ([]store.WarningRow, error)
+	// NoticesAbout returns the notices recorded about any of the warnings, and every digest
+	// recorded since a time.
+	NoticesAbout(ctx context.Context, ids []string, digestsSince time.Time) ([]store.NoticeRecord, error)
 }
 
 // ChannelNotices is the outbox channel of notices: a warning revision is acknowledged on it
@@ -42,16 +47,23 @@ const ChannelNotices = "notices"
 
 // Flush writes the notices of every warning revision of the given kinds not yet acknowledged
 // on ChannelNotices, then acknowledges them. Notices already written (same deterministic id)
-// are not written twice, so a crash between writing and acknowledging repeats nothing.
+// are not written twice, so a crash between writing and acknowledging repeats nothing. Early
+// warnings (clusters, watershed risks, emergencies) follow the Policy: a revision whose notice
+// waits (the interval) or whose change goes to a digest of a day not yet over stays in the
+// outbox until then.
 func (n *Notices) Flush(ctx context.Context, kinds []string, at time.Time) ([]store.NoticeRecord, error) {
 	rows, err := n.Store.Undelivered(ctx, ChannelNotices)
 	if err != nil {
 		return nil, err
 	}
 	ch := alerts.Changes{Previous: map[string]store.WarningRow{}}
-	var pending []store.WarningRow
+	var pending, early []store.WarningRow
 	for _, w := range rows {
 		if !slices.Contains(kinds, w.Kind) {
+			continue
+		}
+		if Early(w.Kind) {
+			early = append(early, w)
 			continue
 		}
 		pending = append(pending, w)
@@ -73,7 +85,55 @@ func (n *Notices) Flush(ctx context.Context, kinds []string, at time.Time) ([]st
 	if err != nil {
 		return written, err
 	}
-	return written, n.Store.MarkDelivered(ctx, ChannelNotices, pending, 1)
+	if err := n.Store.MarkDelivered(ctx, ChannelNotices, pending, 1); err != nil {
+		return written, err
+	}
+	if len(early) == 0 {
+		n.setDue(kinds, time.Time{})
+		return written, nil
+	}
+	more, err := n.flushEarly(ctx, kinds, early, at)
+	return append(written, more...), err
+}
+
+// flushEarly carries out the Policy's plan for the pending revisions of early warnings.
+func (n *Notices) flushEarly(ctx context.Context, kinds []string, pending []store.WarningRow, at time.Time) ([]store.NoticeRecord, error) {
+	var ids []string
+	since := at
+	for _, w := range pending {
+		if !slices.Contains(ids, w.WarningID) {
+			ids = append(ids, w.WarningID)
+		}
+		if d := dayOf(w.IssuedAt.Time); d.Before(since) {
+			since = d
+		}
+	}
+	revs, err := n.Store.WarningRevisions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	history := map[string][]store.WarningRow{}
+	for _, r := range revs {
+		history[r.WarningID] = append(history[r.WarningID], r)
+	}
+	sent, err := n.Store.NoticesAbout(ctx, ids, since)
+	if err != nil {
+		return nil, err
+	}
+	plan := n.Policy.Plan(pending, history, sent, at)
+	n.setDue(kinds, plan.Due)
+	var docs []document
+	for _, pn := range plan.Notices {
+		docs = append(docs, n.warningNotice(pn))
+	}
+	for _, pd := range plan.Digests {
+		docs = append(docs, n.digest(pd))
+	}
+	written, err := n.issue(ctx, docs, at)
+	if err != nil {
+		return written, err
+	}
+	return written, n.Store.MarkDelivered(ctx, ChannelNotices, plan.Ack, 1)
 }
 
 // Notices writes the notices that warning changes call for, into Dir/notices/<date>/.
@@ -88,19 +148,34 @@ type Notices struct {
 	localOnce sync.Once
 	local     *localSerials
 
+	// Policy decides the notices of early warnings (numbered notices, their interval, the
+	// daily digests).
+	Policy Policy
+
 	mu      sync.Mutex
-	flushed map[string]bool // per set of kinds: a flush has succeeded since the last failure
+	flushed map[string]bool      // per set of kinds: a flush has succeeded since the last failure
+	due     map[string]time.Time // per set of kinds: when a waiting notice or a digest falls due
 }
 
-// FlushIfNeeded flushes when a run wrote warning revisions, or when no flush has succeeded
-// yet in this process (the outbox may hold revisions a failed or crashed run left behind).
-// Runs that changed nothing cost no query.
+func (n *Notices) setDue(kinds []string, t time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.due == nil {
+		n.due = map[string]time.Time{}
+	}
+	n.due[strings.Join(kinds, ",")] = t
+}
+
+// FlushIfNeeded flushes when a run wrote warning revisions, when a waiting notice or a digest
+// has fallen due, or when no flush has succeeded yet in this process (the outbox may hold
+// revisions a failed or crashed run left behind). Other runs cost no query.
 func (n *Notices) FlushIfNeeded(ctx context.Context, kinds []string, ch alerts.Changes, at time.Time) ([]store.NoticeRecord, error) {
 	key := strings.Join(kinds, ",")
 	n.mu.Lock()
 	done := n.flushed[key]
+	due := n.due[key]
 	n.mu.Unlock()
-	if done && len(ch.All()) == 0 {
+	if done && len(ch.All()) == 0 && (due.IsZero() || at.Before(due)) {
 		return nil, nil
 	}
 	written, err := n.Flush(ctx, kinds, at)
@@ -119,12 +194,16 @@ type entry struct {
 	recipient contract.Recipient
 }
 
-// Write issues the notices for the changes, once each: a notice already issued (same kind,
-// recipient and warning revisions) is not written again. Reminders (催办) to one recipient are
-// gathered into one notice per run; supervision and warning notices are one per warning.
+// Write issues the notices for the changes of reminders and supervision suggestions, once
+// each: a notice already issued (same kind, recipient and warning revisions) is not written
+// again. Reminders (催办) to one recipient are gathered into one notice per run; supervision
+// notices are one per warning. Early warnings are left out: Flush sends them by the Policy.
 func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([]store.NoticeRecord, error) {
 	var entries []entry
 	for _, w := range ch.Opened {
+		if Early(w.Kind) {
+			continue
+		}
 		for _, r := range w.Recipients {
 			entries = append(entries, entry{w, r})
 		}
@@ -133,6 +212,9 @@ func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([
 	// escalated to the level above notifies that level, not again the bureau already reminded);
 	// a higher level with the same recipients tells them all.
 	for _, w := range ch.Updated {
+		if Early(w.Kind) {
+			continue
+		}
 		prev := ch.Previous[w.WarningID]
 		var added []contract.Recipient
 		for _, r := range w.Recipients {
@@ -168,20 +250,53 @@ func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([
 	for i, k := range keys {
 		noticeIDs[i] = noticeID(groups[k])
 	}
-	existing, err := n.Store.ExistingNotices(ctx, noticeIDs)
+	docs := make([]document, len(keys))
+	for i, k := range keys {
+		docs[i] = n.groupDocument(groups[k], noticeIDs[i])
+	}
+	return n.issue(ctx, docs, at)
+}
+
+// document is one notice to write: its id, and how to make its files and record once it has
+// a number (numbered is false for a digest).
+type document struct {
+	id       string
+	numbered bool
+	render   func(number string, at time.Time) (store.NoticeRecord, []output.File, error)
+	issuer   org.Org
+	char     string // of the number: 催, 督, 预
+	kind     string // the warning kind, which names the number's sequence (serialSequence)
+}
+
+// issue writes the documents not yet issued and records them. The store is asked once what
+// is already issued, the allocator once per sequence for the serial numbers, and the store
+// told once what this run issued: a
+// first run over a national history issues thousands of notices, and a round trip (and a new
+// table part) per notice took most of a minute.
+func (n *Notices) issue(ctx context.Context, docs []document, at time.Time) ([]store.NoticeRecord, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.id
+	}
+	existing, err := n.Store.ExistingNotices(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	// A notice's number is the issuer's abbreviation, the character of the notice type
-	// (催, 督, 预) and a serial within the year: the serial runs per issuer and character,
-	// across the warning kinds that share one (repeat and procedure are both 督办建议).
+	// (催, 督, 预) and a serial within the year from the allocator: the serial runs per issuer
+	// and character, across the warning kinds that share one (repeat and procedure are both
+	// 督办建议). A digest has no number.
+	day := at.In(calendar.Shanghai)
 	var toNumber []serialRequest
-	for i, k := range keys {
-		if first := groups[k][0]; !existing[noticeIDs[i]] {
-			toNumber = append(toNumber, serialRequest{noticeIDs[i], n.issuer(first.w.Kind, first.recipient).Code, first.w.Kind})
+	for _, d := range docs {
+		if d.numbered && !existing[d.id] {
+			toNumber = append(toNumber, serialRequest{d.id, d.issuer.Code, d.kind})
 		}
 	}
-	serials, err := n.numbers(ctx, at.In(calendar.Shanghai).Year(), toNumber)
+	serials, err := n.numbers(ctx, day.Year(), toNumber)
 	if err != nil {
 		return nil, err
 	}
@@ -192,11 +307,15 @@ func (n *Notices) Write(ctx context.Context, ch alerts.Changes, at time.Time) ([
 	var files []output.File
 	var ends []int // ends[i]: the number of files up to and including recs[i]'s
 	var renderErr error
-	for i, k := range keys {
-		if existing[noticeIDs[i]] {
+	for _, d := range docs {
+		if existing[d.id] {
 			continue
 		}
-		rec, fs, err := n.render(groups[k], noticeIDs[i], serials[noticeIDs[i]], at)
+		number := ""
+		if d.numbered {
+			number = fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(d.issuer.Code), d.char, day.Year(), serials[d.id])
+		}
+		rec, fs, err := d.render(number, at)
 		if err != nil {
 			renderErr = err
 			break
@@ -240,8 +359,18 @@ func revisions(group []entry) (ids []string, revs []uint32) {
 	return ids, revs
 }
 
-// render makes the files of one notice, numbered serial, and its record.
-func (n *Notices) render(group []entry, noticeID string, serial int, at time.Time) (store.NoticeRecord, []output.File, error) {
+// groupDocument is the document of a group of reminders or a supervision suggestion.
+func (n *Notices) groupDocument(group []entry, noticeID string) document {
+	first := group[0]
+	_, char := noticeKind(first.w.Kind)
+	return document{id: noticeID, numbered: true, issuer: n.issuer(first.w.Kind, first.recipient), char: char, kind: first.w.Kind,
+		render: func(number string, at time.Time) (store.NoticeRecord, []output.File, error) {
+			return n.render(group, noticeID, number, at)
+		}}
+}
+
+// render makes the files of one notice and its record.
+func (n *Notices) render(group []entry, noticeID, number string, at time.Time) (store.NoticeRecord, []output.File, error) {
 	first := group[0]
 	recipient := first.recipient
 	ids, revs := revisions(group)
@@ -250,9 +379,8 @@ func (n *Notices) render(group []entry, noticeID string, serial int, at time.Tim
 		return store.NoticeRecord{}, nil, fmt.Errorf("deliver: facts of warning %s: %w", first.w.WarningID, err)
 	}
 	issuer := n.issuer(first.w.Kind, recipient)
-	kind, char := noticeKind(first.w.Kind)
+	kind, _ := noticeKind(first.w.Kind)
 	day := at.In(calendar.Shanghai)
-	number := fmt.Sprintf("%s环%s〔%d〕第%04d号", n.abbreviation(issuer.Code), char, day.Year(), serial)
 	doc := &notice.Notice{
 		Kind: kind, Number: number, Issuer: issuer.Name, Recipient: recipient.OrgName,
 		Subject: "关于" + facts.Subject + "的" + kind, Opening: facts.Summary, Requirement: facts.Requirement,
@@ -371,6 +499,8 @@ func noticeKind(kind string) (name, char string) {
 		return notice.KindReminder, "催"
 	case contract.WarningRepeat, contract.WarningProcedure:
 		return notice.KindSupervisionSuggestion, "督"
+	case KindDigest:
+		return notice.KindDigest, "续" // not numbered: its records never take a 预 serial
 	}
 	return notice.KindWarning, "预"
 }

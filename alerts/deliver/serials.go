@@ -34,6 +34,8 @@ func serialSequence(year int, issuer, kind string) string {
 		typ = "reminder"
 	case "督":
 		typ = "supervision"
+	case "续":
+		typ = "digest" // a 预警续报 has no number: its records must not advance the 预 serials
 	}
 	return fmt.Sprintf("%d-%s-%s", year, issuer, typ)
 }

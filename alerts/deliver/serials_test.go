@@ -102,4 +102,9 @@ func TestSerialSequenceSharedByKindsOfOneNoticeType(t *testing.T) {
 		serialSequence(2026, "440000", contract.WarningCluster) == serialSequence(2027, "440000", contract.WarningCluster) {
 		t.Error("reminders and warnings, or two years, share a sequence")
 	}
+	// a 预警续报 is recorded in the notices table without a number: the warning notices'
+	// serials must not count it
+	if serialSequence(2026, "440000", KindDigest) == serialSequence(2026, "440000", contract.WarningWatershed) {
+		t.Error("digests and warning notices share a sequence")
+	}
 }

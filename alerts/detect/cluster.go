@@ -72,11 +72,20 @@ func (c *Cluster) Detect(ctx context.Context, in *alerts.Input, asOf time.Time) 
 	for _, p := range points {
 		b.Add(p.Area, p.Category, p.ReceivedAt, p.Reporter)
 	}
+	return c.Findings(c.stats.Detect(b.All(), asOf), points), nil
+}
+
+// Stats is the detector's statistics, for an evaluation that feeds it series of its own.
+func (c *Cluster) Stats() *cluster.Detector { return c.stats }
+
+// Findings turns the signals of a run into warnings: one per signal (package cluster merges
+// those that overlap). points are the run's report points, for the report ids (nil: none).
+func (c *Cluster) Findings(sigs []cluster.Signal, points []store.ReportPoint) []alerts.Finding {
 	var out []alerts.Finding
-	for _, s := range c.stats.Detect(b.All(), asOf) {
+	for _, s := range sigs {
 		out = append(out, c.finding(s, points))
 	}
-	return out, nil
+	return out
 }
 
 func (c *Cluster) finding(s cluster.Signal, points []store.ReportPoint) alerts.Finding {

@@ -121,29 +121,31 @@ func reportsIn(points []store.ReportPoint, areas []string, category string, from
 	return ids
 }
 
-// recipientsFor addresses the bureau and the government of each jurisdiction, and copies the
-// level above when the warning spans several jurisdictions.
+// recipientsFor addresses the bureau of each jurisdiction and copies (抄送) its government,
+// and copies the bureau of the level above when the warning spans several jurisdictions of
+// one.
 func recipientsFor(d describer, areas []string) []contract.Recipient {
 	var out []contract.Recipient
 	seen := map[string]bool{}
-	add := func(o org.Org) {
+	add := func(o org.Org, copied bool) {
 		key := o.Role + ":" + o.Code
 		if !seen[key] {
 			seen[key] = true
-			out = append(out, contract.Recipient{OrgCode: o.Code, OrgName: o.Name, Role: o.Role})
+			out = append(out, contract.Recipient{OrgCode: o.Code, OrgName: o.Name, Role: o.Role, Copy: copied})
 		}
 	}
 	for _, a := range areas {
-		add(d.orgs.Bureau(a))
-		add(d.orgs.Government(a))
+		add(d.orgs.Bureau(a), false)
+		add(d.orgs.Government(a), true)
 	}
 	if len(areas) > 1 {
 		parents := map[string]bool{}
 		for _, a := range areas {
 			parents[d.orgs.Above(a).Code] = true
 		}
-		if len(parents) == 1 {
-			add(d.orgs.Above(areas[0]))
+		above := d.orgs.Above(areas[0])
+		if len(parents) == 1 && !seen[above.Role+":"+above.Code] {
+			add(above, true)
 		}
 	}
 	return out

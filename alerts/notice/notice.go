@@ -13,6 +13,8 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+
+	"github.com/ecowatch/ecowatch/calendar"
 )
 
 // Kinds of notice, as printed in the heading.
@@ -23,18 +25,26 @@ const (
 	// call for a 督办 of the bureau below (12369 Art. 15; 信访 Art. 34).
 	KindSupervisionSuggestion = "督办建议"
 	KindWarning               = "预警通知书"
+	// KindDigest is the daily 续报 of an organisation: the day's changes of the warnings it was
+	// sent, in one document, not numbered.
+	KindDigest = "预警续报"
 )
 
 // Notice is one notice to one recipient.
 type Notice struct {
-	Kind        string // KindReminder, KindSupervision or KindWarning
-	Number      string // e.g. 粤环催〔2026〕第0001号
-	Issuer      string // issuing organ
-	Recipient   string // addressee
-	Copy        []string
-	Subject     string // 关于……的催办通知
-	Opening     string // the first paragraph
-	Items       []Item
+	Kind      string // KindReminder, KindSupervision or KindWarning
+	Number    string // e.g. 粤环催〔2026〕第0001号
+	Issuer    string // issuing organ
+	Recipient string // addressee
+	Copy      []string
+	Subject   string // 关于……的催办通知
+	Opening   string // the first paragraph
+	// Arrival is a paragraph for a recipient downstream of a watershed warning: how far, when
+	// the water is expected ("预计X月X日至X日到达本辖区河段") and its drinking-water sources.
+	Arrival string
+	Items   []Item
+	// Updates are the changes a 续报 reports.
+	Updates     []Update
 	Cases       []Case
 	Requirement string
 	ReplyBy     time.Time
@@ -47,6 +57,11 @@ type Notice struct {
 
 // Item is a labelled fact.
 type Item struct{ Label, Value string }
+
+// Update is one change of a warning in a 续报.
+type Update struct {
+	WarningID, Title, Time, Change string
+}
 
 // Case is one case listed in a notice.
 type Case struct {
@@ -133,4 +148,17 @@ func escapeMarkdown(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// ArrivalText says when water is expected somewhere, in Asia/Shanghai days: "7月3日至5日",
+// "7月30日至8月2日", or "7月3日" within one day.
+func ArrivalText(from, to time.Time) string {
+	a, b := from.In(calendar.Shanghai), to.In(calendar.Shanghai)
+	switch {
+	case a.Year() == b.Year() && a.YearDay() == b.YearDay():
+		return a.Format("1月2日")
+	case a.Year() == b.Year() && a.Month() == b.Month():
+		return a.Format("1月2日") + "至" + b.Format("2日")
+	}
+	return a.Format("1月2日") + "至" + b.Format("1月2日")
 }

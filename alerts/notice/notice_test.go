@@ -47,3 +47,21 @@ func TestRenderEscapesHostileText(t *testing.T) {
 		t.Errorf("markdown table cell not escaped:\n%s", m.String())
 	}
 }
+
+func TestArrivalText(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	d := func(m time.Month, day, h int) time.Time { return time.Date(2026, m, day, h, 0, 0, 0, cst) }
+	for _, tt := range []struct {
+		from, to time.Time
+		want     string
+	}{
+		{d(7, 3, 2), d(7, 3, 20), "7月3日"},
+		{d(7, 3, 2), d(7, 8, 1), "7月3日至8日"},
+		{d(7, 30, 2), d(8, 2, 1), "7月30日至8月2日"},
+		{d(7, 3, 2).UTC(), d(7, 3, 23).UTC(), "7月3日"}, // days of Asia/Shanghai whatever the zone given
+	} {
+		if got := ArrivalText(tt.from, tt.to); got != tt.want {
+			t.Errorf("ArrivalText(%v, %v) = %q, want %q", tt.from, tt.to, got, tt.want)
+		}
+	}
+}

@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ecowatch/ecowatch/alerts"
 	"github.com/ecowatch/ecowatch/alerts/deliver"
 	"github.com/ecowatch/ecowatch/alerts/detect"
+	"github.com/ecowatch/ecowatch/alerts/notice"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/cases"
+	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/eval"
 	"github.com/ecowatch/ecowatch/org"
 	"github.com/ecowatch/ecowatch/store"
@@ -54,7 +57,7 @@ func (e *env) detection(s *store.Store, reg *alerts.Registry, serials deliver.Se
 	}
 	deps := detect.DefaultDeps()
 	if reg == nil {
-		if reg, err = detect.Registry(deps); err != nil {
+		if reg, err = e.registry(); err != nil {
 			return nil, err
 		}
 	}
@@ -62,9 +65,19 @@ func (e *env) detection(s *store.Store, reg *alerts.Registry, serials deliver.Se
 		store:    s,
 		registry: reg,
 		stage:    &cases.Stage{Store: s, Regions: deps.Regions, Calendar: deps.Calendar, Log: e.log},
-		notices:  &deliver.Notices{Store: s, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: cfg.OutDir, Serials: serials},
+		notices: &deliver.Notices{Store: s, Orgs: org.New(deps.Regions), Regions: deps.Regions, Dir: cfg.OutDir, Serials: serials,
+			Policy: deliver.Policy{Interval: cfg.Alerts.NoticeInterval}},
 		warnings: s,
 	}, nil
+}
+
+// registry builds the detectors with the configuration's settings.
+func (e *env) registry() (*alerts.Registry, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	return detect.RegistryWith(detect.DefaultDeps(), detect.Options{WatershedReach: cfg.Alerts.WatershedReach})
 }
 
 // runner is the alerts Runner over the store, reading cases from cs.
@@ -149,7 +162,7 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	reg, err := detect.Registry(detect.DefaultDeps())
+	reg, err := e.registry()
 	if err != nil {
 		return err
 	}
@@ -179,10 +192,27 @@ func runAlertsBacktest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	early, numbered := 0, 0
 	for _, t := range res.Totals {
 		fmt.Fprintf(e.stdout, "backtest %s: %d opened, %d updated, %d closed\n", t.Detector, t.Opened, t.Updated, t.Closed)
+		for _, d := range selected {
+			if d.Name() != t.Detector {
+				continue
+			}
+			for _, k := range d.Kinds() {
+				if deliver.Early(k) {
+					early += t.Opened
+					numbered += res.NoticesByKind[k]
+					fmt.Fprintf(e.stdout, "backtest %s: %d 预警通知书 for %d warnings opened\n", t.Detector, res.NoticesByKind[k], t.Opened)
+				}
+			}
+		}
 	}
 	fmt.Fprintf(e.stdout, "backtest: %d notices written under %s/notices/\n", res.Notices, e.cfg.OutDir)
+	if early > 0 {
+		fmt.Fprintf(e.stdout, "backtest: %.1f numbered 预警通知书 per early warning (%d for %d), %d 预警续报 (daily digests)\n",
+			float64(numbered)/float64(early), numbered, early, res.NoticesByKind[deliver.KindDigest])
+	}
 	return e.publishWarnings(ctx, s, co)
 }
 
@@ -223,8 +253,14 @@ func (e *env) publishWarnings(ctx context.Context, s *store.Store, co *coordinat
 }
 
 func runAlertsList(ctx context.Context, e *env, args []string) error {
-	if err := parse(flags("alerts list", e), args); err != nil {
+	fs := flags("alerts list", e)
+	kind := fs.String("kind", "", "only warnings of this kind (cluster, watershed, emergency, repeat, procedure, overdue)")
+	recipients := fs.Bool("recipients", false, "list each warning's recipients: addressed or copied (抄送), and for a jurisdiction downstream its river, distance and the estimated arrival of the water")
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *kind != "" && !slices.Contains(contract.WarningKinds, *kind) {
+		return usageError{fmt.Sprintf("--kind %q is not accepted (accepted: %s)", *kind, strings.Join(contract.WarningKinds, ", "))}
 	}
 	s, err := e.openStore(ctx)
 	if err != nil {
@@ -236,7 +272,28 @@ func runAlertsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, w := range ws {
+		if *kind != "" && w.Kind != *kind {
+			continue
+		}
 		fmt.Fprintf(e.stdout, "%-28s r%-2d %-9s %-7s L%d %s\n", w.WarningID, w.Revision, w.Kind, w.Status, w.Level, w.Title)
+		if !*recipients {
+			continue
+		}
+		for _, r := range w.Recipients {
+			how := "主送"
+			if r.Copy {
+				how = "抄送"
+			}
+			line := fmt.Sprintf("    %s %s", how, r.OrgName)
+			if d := r.Downstream; d != nil {
+				line += fmt.Sprintf("（下游：%s，约 %.0f 公里，预计%s到达本辖区河段", d.River, d.DistanceKm, notice.ArrivalText(d.ArrivalFrom.Time, d.ArrivalTo.Time))
+				if d.DrinkingWater != "" {
+					line += "；饮用水水源：" + d.DrinkingWater
+				}
+				line += "）"
+			}
+			fmt.Fprintln(e.stdout, line)
+		}
 	}
 	return nil
 }

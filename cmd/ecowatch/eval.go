@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/ecowatch/ecowatch/alerts/deliver"
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/eval"
 	"github.com/ecowatch/ecowatch/region"
@@ -21,8 +23,18 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	to := fs.String("to", "2025-07-01", "end of the evaluated period")
 	seed := fs.Int64("seed", 1, "simulator seed")
 	warmup := fs.Int("warmup", 70, "days of history simulated before --from")
+	clusters := fs.Int("clusters", 0, "injected clusters (0: the simulator's default for the period and scope)")
+	watershed := fs.Int("watershed", 6, "injected watershed incidents (0: the simulator's default)")
+	only := fs.String("only", "", "evaluate only clusters or watershed (default: both)")
+	ears := fs.Bool("ears", true, "also run the EARS C2 baseline")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	if *only != "" && *only != "clusters" && *only != "watershed" {
+		return usageError{fmt.Sprintf("--only %q is not accepted (accepted: clusters, watershed, or empty for both)", *only)}
+	}
+	if *clusters < 0 || *watershed < 0 {
+		return usageError{"--clusters and --watershed must be 0 or more"}
 	}
 	t1, err := parseTime("from", *from)
 	if err != nil {
@@ -40,6 +52,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
 	return eval.Detection(ctx, e.stdout, regions, calendar.Default(),
-		eval.DetectionOptions{Scope: sc, From: t1, To: t2, Seed: *seed, Warmup: *warmup})
+		eval.DetectionOptions{Scope: sc, From: t1, To: t2, Seed: *seed, Warmup: *warmup, Clusters: *clusters, Watershed: *watershed,
+			Only: *only, SkipSlowBaselines: !*ears, Policy: deliver.Policy{Interval: cfg.Alerts.NoticeInterval},
+			WatershedReachDays: int(cfg.Alerts.WatershedReach.Hours() / 24)})
 }

@@ -35,10 +35,10 @@ func commands() []command {
 		{"dashboard", "dashboard [--at T] [--scope CODE] --out DIR", "write the leadership dashboards (a static site, swapped in atomically)", runDashboard},
 		{"serve", "serve --dir DIR [--addr 127.0.0.1:8080] [--public DIR] [--insecure-http-beyond-loopback]", "serve the dashboards to signed-in people, each their jurisdiction (audited); a public folder beside", runServe},
 		{"user", "user add --login L --jurisdiction CODE --name NAME | user passwd --login L | user disable --login L | user list", "manage the accounts of `ecowatch serve` (passwords are read from the terminal or stdin)", runUser},
-		{"eval", "eval detection [--scope CODE] [--from T] [--to T] [--seed N]", "measure detection quality on a simulated stream with injected clusters", runEval},
+		{"eval", "eval detection [--scope CODE] [--from T] [--to T] [--seed N] [--clusters N] [--watershed N] [--only clusters|watershed]", "measure detection quality on a simulated stream with injected events: clusters and watershed incidents against baselines, downstream coverage, notices per warning", runEval},
 		{"reveal", "reveal --report-id ID --purpose TEXT [--operator NAME]", "open a report's sealed reporter identity (audited)", runReveal},
 		{"cases", "cases [--at T]", "evaluate every case as of T and save case states, deadlines and merge suggestions", runCases},
-		{"alerts", "alerts run [--at T] | alerts backtest --from T1 --to T2 [--step D] | alerts list | alerts compare --truth F", "run the detectors, replay a period, list warnings, compare with injected events", runAlerts},
+		{"alerts", "alerts run [--at T] | alerts backtest --from T1 --to T2 [--step D] | alerts list [--kind K] [--recipients] | alerts compare --truth F", "run the detectors, replay a period, list warnings, compare with injected events", runAlerts},
 	}
 }
 

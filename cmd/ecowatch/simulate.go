@@ -21,6 +21,7 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	perYear := fs.Int("rate", 0, "valid reports per year in the scope (0: the scope's share of 500,000)")
 	out := fs.String("out", "", "write reports.jsonl, case-events.jsonl and truth.json to this folder instead of Kafka")
 	truthPath := fs.String("truth", "", "with Kafka output: also write the ground truth to this folder")
+	watershed := fs.Int("watershed", 0, "watershed incidents to inject (0: the scope's share of the yearly number)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,11 +39,14 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	if *perYear < 0 {
 		return usageError{"--rate must not be negative"}
 	}
+	if *watershed < 0 {
+		return usageError{"--watershed must not be negative"}
+	}
 	sc, err := simulatorScope(region.Default(), *scope)
 	if err != nil {
 		return err
 	}
-	cfg := simulate.Config{From: f, To: t, Scope: sc, Seed: *seed, ReportsPerYear: *perYear}
+	cfg := simulate.Config{From: f, To: t, Scope: sc, Seed: *seed, ReportsPerYear: *perYear, WatershedIncidents: *watershed}
 
 	var sink simulate.Sink
 	truthDir := *out

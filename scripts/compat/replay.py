@@ -303,9 +303,11 @@ def main():
     selects.sort()
     inserts.sort()
     # CREATE DATABASE before the tables, DROP last, each group in the order the server first saw
-    # its statements (a table is created before it is altered or renamed, and renamed back after)
+    # its statements (a table is created before it is altered or renamed, and renamed back after);
+    # within one second (the log's resolution: a migration run creates and alters in the same
+    # second) a CREATE goes first
     ddl.sort(key=lambda q: (0 if re.match(r"\s*CREATE\s+DATABASE", q, re.I) else 2 if first_keyword(q) == "DROP" else 1,
-                            first_seen[q], q))
+                            first_seen[q], 0 if first_keyword(q) == "CREATE" else 1, q))
 
     # 2. freeze and copy the data
     if os.path.isdir(args.work):
