@@ -3,6 +3,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -246,18 +247,27 @@ func produceAll(b *testing.B, sl *benchSlice, msgs []kafka.Message) {
 func visibleLatency(b *testing.B, sl *benchSlice, msgs []kafka.Message, rate int) [][]time.Duration {
 	b.Helper()
 	cmd := sl.ecowatch("ingest")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
+		<-exited
 	}()
 	// Let the consumer join its group before measuring.
 	warm := report(999_999)
 	produce(b, sl.slice, []kafka.Message{warm})
 	for queryCount(b, sl.conns[0], "SELECT count() FROM reports") == 0 {
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case err := <-exited:
+			exited <- err // for the deferred wait
+			b.Fatalf("ingest ended before the first report was readable (%v):\n%s", err, logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	var mu sync.Mutex
 	acked := map[string]time.Time{}
