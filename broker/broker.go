@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -167,8 +168,9 @@ func (c *Conn) Topics() []string {
 }
 
 // EnsureTopics creates the topics that do not exist, with kafka.partitions partitions and the
-// given replication factor, and waits until their leaders answer. Existing topics are left as
-// they are.
+// given replication factor, and waits until every broker of the cluster knows their leaders
+// (a broker that has not yet heard of a new topic answers a write with Unknown Topic Or
+// Partition). Existing topics are left as they are.
 func (c *Conn) EnsureTopics(ctx context.Context, replication int, topics ...string) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.cfg.Brokers...), Transport: c.Transport(), Timeout: 15 * time.Second}
 	req := &kafka.CreateTopicsRequest{}
@@ -187,7 +189,7 @@ func (c *Conn) EnsureTopics(ctx context.Context, replication int, topics ...stri
 	}
 	for {
 		meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
-		if err == nil && topicsReady(meta, len(topics)) {
+		if err == nil && topicsReady(meta, len(topics)) && c.readyOnEveryBroker(ctx, meta.Brokers, topics) {
 			return nil
 		}
 		select {
@@ -226,6 +228,33 @@ func (c *Conn) WaitReady(ctx context.Context, wait time.Duration, topics ...stri
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// readyOnEveryBroker reports whether each of the brokers answers for the topics with a leader
+// for every partition.
+func (c *Conn) readyOnEveryBroker(ctx context.Context, brokers []kafka.Broker, topics []string) bool {
+	for _, b := range brokers {
+		conn, err := c.Dialer().DialContext(ctx, "tcp", net.JoinHostPort(b.Host, strconv.Itoa(b.Port)))
+		if err != nil {
+			return false
+		}
+		parts, err := conn.ReadPartitions(topics...)
+		conn.Close()
+		if err != nil {
+			return false
+		}
+		led := map[string]bool{}
+		for _, p := range parts {
+			if p.Leader.Host == "" {
+				return false
+			}
+			led[p.Topic] = true
+		}
+		if len(led) != len(topics) {
+			return false
+		}
+	}
+	return true
 }
 
 func topicsReady(meta *kafka.MetadataResponse, want int) bool {

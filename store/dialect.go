@@ -100,7 +100,14 @@ var (
 // Statement returns a schema statement ready to run: {enum} expanded (Expand), and in cluster
 // mode rewritten for the cluster:
 //
-//   - CREATE TABLE, CREATE VIEW, ALTER TABLE and DROP run ON CLUSTER, with the database named;
+//   - CREATE TABLE, CREATE VIEW and DROP run ON CLUSTER, with the database named;
+//   - ALTER TABLE runs on the one replica it is sent to, with the database named: the
+//     replicated engine carries the change to the other replicas of the shard through
+//     ZooKeeper (and the server waits for them, replication_alter_columns_timeout). ON CLUSTER
+//     would run it on every replica as well, and a replica that finds the column already added
+//     by replication fails its part of the task (code 44, then the task is never marked done on
+//     that host and the statement times out after distributed_ddl_task_timeout — seen on 18.16,
+//     reported for 24.x as ClickHouse issue 78588). One shard is the layout (docs/cluster.md);
 //   - a MergeTree-family engine becomes its Replicated… form, with the table's ZooKeeper path,
 //     the {replica} macro and the deduplication window (DeduplicationWindow);
 //   - the tables a view reads are named with the database.
@@ -120,6 +127,9 @@ func (d Dialect) Statement(ddl string) (string, error) {
 	kind := strings.Fields(ddl[head[2]:head[3]])
 	table := ddl[head[4]:head[5]]
 	rest := ddl[head[5]:]
+	if kind[0] == "ALTER" {
+		return ddl[:head[4]] + d.Database + "." + table + rest, nil
+	}
 	out := ddl[:head[4]] + d.Database + "." + table + d.onCluster() + rest
 	switch {
 	case kind[0] == "CREATE" && kind[1] == "TABLE":

@@ -58,14 +58,18 @@ func TestConcurrentMigrateOnTheCluster(t *testing.T) {
 		}
 	}
 
-	var want map[string]string
+	var want, wantColumns map[string]string
 	for i, conn := range conns {
-		got := tables(t, conn, db)
+		got, columns := tables(t, conn, db), tableColumns(t, conn, db)
 		if i == 0 {
-			want = got
+			want, wantColumns = got, columns
 		}
 		if len(got) < 15 || fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("replica %d holds %v, replica 1 %v", i+1, got, want)
+		}
+		// the columns a migration adds reach both replicas (through the replicated engine)
+		if fmt.Sprint(columns) != fmt.Sprint(wantColumns) {
+			t.Fatalf("replica %d has the columns %v, replica 1 %v", i+1, columns, wantColumns)
 		}
 		for name, engine := range got {
 			if name != "reports_latest" && name != "case_events_latest" && !strings.HasPrefix(engine, "Replicated") {

@@ -96,6 +96,25 @@ func tables(t testing.TB, conn driver.Conn, db string) map[string]string {
 	return out
 }
 
+// tableColumns is each table's columns with their types, by name.
+func tableColumns(t testing.TB, conn driver.Conn, db string) map[string]string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), "SELECT table, name, type FROM system.columns WHERE database = ? ORDER BY table, name", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var table, name, typ string
+		if err := rows.Scan(&table, &name, &typ); err != nil {
+			t.Fatal(err)
+		}
+		out[table] += name + " " + typ + ", "
+	}
+	return out
+}
+
 // syncReplicas waits until each replica has fetched everything the other has written to the
 // database's replicated tables.
 func syncReplicas(t testing.TB, conns []driver.Conn, db string) {
