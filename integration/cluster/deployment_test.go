@@ -500,8 +500,13 @@ func (d *deployment) reconcile(name string, s stream, opt reconciliation) {
 	// the code, so the name tells them apart.
 	twice := d.count(0, `SELECT count() FROM (SELECT w, r, recipient_code, recipient_name FROM {db}.notices ARRAY JOIN warning_ids AS w, revisions AS r
 		GROUP BY w, r, recipient_code, recipient_name HAVING uniqExact(notice_id) > 1)`)
+	// An organisation copied (抄送) on an early warning's notices is not sent one of its own
+	// (alerts/deliver.Policy); every other recipient of an open revision has a notice covering
+	// it — a numbered one or its day's 预警续报 — once the revision is acknowledged.
 	missing := d.count(0, `SELECT count() FROM (
-		SELECT warning_id, revision, code, rname FROM {db}.warnings ARRAY JOIN recipient_codes AS code, recipient_names AS rname WHERE status = 'open'
+		SELECT warning_id, revision, recipient_codes[i] AS code, recipient_names[i] AS rname
+		FROM {db}.warnings ARRAY JOIN arrayEnumerate(recipient_codes) AS i
+		WHERE status = 'open' AND NOT visitParamExtractBool(recipient_details[i], 'copy')
 		AND (warning_id, revision, code, rname) NOT IN (SELECT w, r, recipient_code, recipient_name FROM {db}.notices ARRAY JOIN warning_ids AS w, revisions AS r))`)
 	files, temporary := noticeFiles(d.out)
 	if temporary > 0 && !opt.repeatsAllowed {
