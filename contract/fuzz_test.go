@@ -82,7 +82,7 @@ func checkScanAgrees(t *testing.T, b []byte) {
 	if precheck(b) != nil {
 		return // the decoders never see it
 	}
-	if r, ok := scanReport(b); ok {
+	if r, ok := scanReport(string(b)); ok {
 		want, err := decodeReportJSON(b)
 		if err != nil {
 			t.Fatalf("the fast decoder accepted a report encoding/json refuses (%v): %q", err, b)
@@ -91,7 +91,7 @@ func checkScanAgrees(t *testing.T, b []byte) {
 			t.Fatalf("the fast decoder read a report differently:\n got %#v\nwant %#v\nfrom %q", r, want, b)
 		}
 	}
-	if e, ok := scanCaseEvent(b); ok {
+	if e, ok := scanCaseEvent(string(b)); ok {
 		want, err := decodeCaseEventJSON(b)
 		if err != nil {
 			t.Fatalf("the fast decoder accepted an event encoding/json refuses (%v): %q", err, b)

@@ -483,8 +483,8 @@ type reportParts struct {
 }
 
 // scanReport decodes a reports.v1 message as decodeReportJSON does, or declines.
-func scanReport(b []byte) (*Report, bool) {
-	d := &scanner{s: string(b)}
+func scanReport(s string) (*Report, bool) {
+	d := &scanner{s: s}
 	p := &reportParts{}
 	r := &p.r
 	ok := d.object(reportNames, func(i int) bool {
@@ -581,8 +581,8 @@ func scanReport(b []byte) (*Report, bool) {
 }
 
 // scanCaseEvent decodes a case-events.v1 message as decodeCaseEventJSON does, or declines.
-func scanCaseEvent(b []byte) (*CaseEvent, bool) {
-	d := &scanner{s: string(b)}
+func scanCaseEvent(s string) (*CaseEvent, bool) {
+	d := &scanner{s: s}
 	ev := &CaseEvent{}
 	ok := d.object(eventNames, func(i int) bool {
 		var ok bool

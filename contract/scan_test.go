@@ -3,8 +3,10 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +46,8 @@ func TestScanReadsWhatProducersSend(t *testing.T) {
 		msgs = append(msgs, b)
 	}
 	for _, b := range msgs {
-		_, okReport := scanReport(b)
-		_, okEvent := scanCaseEvent(b)
+		_, okReport := scanReport(string(b))
+		_, okEvent := scanCaseEvent(string(b))
 		if isEvent := bytes.Contains(b, []byte(SchemaCaseEvents)); (isEvent && !okEvent) || (!isEvent && !okReport) {
 			t.Errorf("the fast decoder declined %s", b)
 		}
@@ -84,7 +86,7 @@ func TestScanDeclinesWhatItDoesNotReadAsEncodingJSON(t *testing.T) {
 		{"byte order mark", "\ufeff{" + base + `}`},
 	} {
 		b := []byte(c.msg)
-		if _, ok := scanReport(b); ok {
+		if _, ok := scanReport(string(b)); ok {
 			t.Errorf("%s: the fast decoder accepted %s", c.name, b)
 		}
 		checkScanAgrees(t, b)
@@ -95,9 +97,40 @@ func TestScanDeclinesWhatItDoesNotReadAsEncodingJSON(t *testing.T) {
 		`{` + base + `,"categories":[],"flags":null,"location":{},"target":{},"reporter":{"anonymous":true,"name":"\u5f20\u4e09"}}`,
 	} {
 		b := []byte(msg)
-		if _, ok := scanReport(b); !ok {
+		if _, ok := scanReport(string(b)); !ok {
 			t.Errorf("the fast decoder declined %s", b)
 		}
 		checkScanAgrees(t, b)
+	}
+}
+
+// The shared decoders give what the copying ones give: the same values, the same errors.
+func TestSharedDecodersAgreeWithCopyingOnes(t *testing.T) {
+	v := newTestValidator()
+	var msgs [][]byte
+	for _, name := range []string{"report.json", "report-anonymous-petition.json", "report-correction.json"} {
+		b, err := os.ReadFile(filepath.Join(contractsDir, "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, b, bytes.Replace(b, []byte(`"version"`), []byte(`"version":"x","v"`), 1))
+	}
+	events, err := os.ReadFile(filepath.Join(contractsDir, "examples", "case-events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs = append(msgs, bytes.Split(bytes.TrimSpace(events), []byte("\n"))...)
+	msgs = append(msgs, []byte(`{"schema":`), []byte(`not json`))
+	for _, m := range msgs {
+		r1, err1 := v.DecodeReport(m)
+		r2, err2 := v.DecodeReportShared(m)
+		if !reflect.DeepEqual(r1, r2) || fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Errorf("report %.40s: %v, %v; shared %v, %v", m, r1, err1, r2, err2)
+		}
+		e1, err1 := v.DecodeCaseEvent(m)
+		e2, err2 := v.DecodeCaseEventShared(m)
+		if !reflect.DeepEqual(e1, e2) || fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Errorf("event %.40s: %v, %v; shared %v, %v", m, e1, err1, e2, err2)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ecowatch/ecowatch/calendar"
 )
@@ -192,10 +193,22 @@ func (v *Validator) checkRegion(field, code string, required bool) *Error {
 // The fast decoder (scanReport) reads what producers send; whatever it declines is decoded by
 // encoding/json (decodeReportJSON), which gives the same value, or the error with its reason.
 func (v *Validator) DecodeReport(b []byte) (*Report, error) {
+	return v.decodeReport(b, string(b))
+}
+
+// DecodeReportShared is DecodeReport for a message that is never written again (a Kafka
+// message as the client hands it out): the report's strings share b's memory instead of
+// copying it.
+func (v *Validator) DecodeReportShared(b []byte) (*Report, error) {
+	return v.decodeReport(b, shared(b))
+}
+
+// decodeReport decodes b, whose bytes s holds as a string.
+func (v *Validator) decodeReport(b []byte, s string) (*Report, error) {
 	if e := precheck(b); e != nil {
 		return nil, e
 	}
-	r, ok := scanReport(b)
+	r, ok := scanReport(s)
 	if !ok {
 		var e *Error
 		if r, e = decodeReportJSON(b); e != nil {
@@ -434,10 +447,21 @@ func checkReporter(r *Reporter) *Error {
 // DecodeCaseEvent decodes and validates one case-events.v1 message (the fast decoder first,
 // as DecodeReport).
 func (v *Validator) DecodeCaseEvent(b []byte) (*CaseEvent, error) {
+	return v.decodeCaseEvent(b, string(b))
+}
+
+// DecodeCaseEventShared is DecodeCaseEvent for a message that is never written again: the
+// event's strings share b's memory instead of copying it.
+func (v *Validator) DecodeCaseEventShared(b []byte) (*CaseEvent, error) {
+	return v.decodeCaseEvent(b, shared(b))
+}
+
+// decodeCaseEvent decodes b, whose bytes s holds as a string.
+func (v *Validator) decodeCaseEvent(b []byte, s string) (*CaseEvent, error) {
 	if e := precheck(b); e != nil {
 		return nil, e
 	}
-	ev, ok := scanCaseEvent(b)
+	ev, ok := scanCaseEvent(s)
 	if !ok {
 		var e *Error
 		if ev, e = decodeCaseEventJSON(b); e != nil {
@@ -534,3 +558,6 @@ func chineseDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d 分钟", d/time.Minute)
 }
+
+// shared views b as a string without copying it; b must never be written again.
+func shared(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
