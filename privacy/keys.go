@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -77,11 +78,22 @@ func (k *Keyring) KeyID() string { return k.id }
 // Seal encrypts plaintext; associated data (for example the report id) binds the ciphertext to
 // its row so it cannot be moved to another. The result is nonce || ciphertext || tag.
 func (k *Keyring) Seal(plaintext, associated []byte) []byte {
-	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(plaintext)+k.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
+	return k.SealAppend(nil, plaintext, associated)
+}
+
+// SealOverhead is how many bytes Seal adds to the plaintext (nonce and tag).
+const SealOverhead = 12 + 16
+
+// SealAppend appends what Seal returns to dst. plaintext and associated must not overlap dst.
+func (k *Keyring) SealAppend(dst, plaintext, associated []byte) []byte {
+	n := k.aead.NonceSize()
+	dst = slices.Grow(dst, n+len(plaintext)+k.aead.Overhead())
+	start := len(dst)
+	dst = dst[:start+n]
+	if _, err := rand.Read(dst[start:]); err != nil {
 		panic("privacy: no randomness: " + err.Error()) // crypto/rand never fails on Linux
 	}
-	return k.aead.Seal(nonce, nonce, plaintext, associated)
+	return k.aead.Seal(dst, dst[start:], plaintext, associated)
 }
 
 // Open decrypts what Seal produced with the same associated data.

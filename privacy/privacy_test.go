@@ -60,6 +60,14 @@ func TestSealRoundTripAndBinding(t *testing.T) {
 	if err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("Open = %q, %v", got, err)
 	}
+	if len(sealed) != len(plain)+SealOverhead {
+		t.Fatalf("sealed %d bytes of %d, SealOverhead says %d more", len(sealed), len(plain), SealOverhead)
+	}
+	// SealAppend leaves what dst holds and appends a value that opens the same way.
+	appended := k.SealAppend([]byte("before"), plain, []byte("r-1"))
+	if got, err := k.Open(appended[len("before"):], []byte("r-1")); string(appended[:len("before")]) != "before" || err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("SealAppend: %q, Open = %q, %v", appended[:len("before")], got, err)
+	}
 	if _, err := k.Open(sealed, []byte("r-2")); err == nil {
 		t.Fatal("a ciphertext moved to another row must not open")
 	}
