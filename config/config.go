@@ -167,7 +167,7 @@ var settings = []setting{
 		}},
 	{"clickhouse.compression", "auto", "Compression of the data sent to ClickHouse: lz4, none, or auto (none when every clickhouse.addr is a loopback address, where it would cost CPU and save nothing; lz4 otherwise).", false,
 		func(c *Config, v string) error { c.ClickHouse.Compression = v; return oneOf(v, "auto", "lz4", "none") }},
-	{"ingest.batch-size", "5000", "Messages per ClickHouse insert batch (1–200000).", false,
+	{"ingest.batch-size", "16000", "Messages per ClickHouse insert batch (1–200000).", false,
 		func(c *Config, v string) (err error) { c.Ingest.BatchSize, err = intIn(v, 1, 200000); return }},
 	{"ingest.batch-wait", "1s", "Longest a message waits before its batch is written (Go duration, 10ms–1m).", false,
 		func(c *Config, v string) (err error) {

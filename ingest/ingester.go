@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/ecowatch/ecowatch/broker"
@@ -20,14 +19,18 @@ import (
 	"github.com/ecowatch/ecowatch/store"
 )
 
-// RecordWriter is what ingest needs from the store: *store.Store implements it.
-type RecordWriter interface {
-	InsertRecord(ctx context.Context, table string, rec arrow.Record) error
+// TableWriter is what ingest needs from the store: *store.Store implements it.
+type TableWriter interface {
+	InsertColumns(ctx context.Context, table string, columns []string, values []any, rows int) error
 }
 
 // Options configure an Ingester. Zero values take the documented defaults.
 type Options struct {
-	// BatchSize is the most messages in one write. Default 5000.
+	// BatchSize is the most messages in one write. Default 16000: a batch is one part in each
+	// table, and fewer, larger parts cost the server less to write and merge (measured in
+	// docs/benchmarks.md: 5,000 cost it 1.9–2.5× the CPU of ClickHouse's Kafka engine per
+	// report, 16,000 1.2–1.35×); two batches of 16,000 reports (one filling, one being written)
+	// hold about 100 MB.
 	BatchSize int
 	// BatchBytes bounds the bytes (keys and values) of the messages in one batch, so that a
 	// stream of large messages cannot make a batch of BatchSize of them exhaust memory.
@@ -73,7 +76,7 @@ type Ingester struct {
 	conn      *broker.Conn
 	reader    *kafka.Reader // joined when Run starts
 	dlq       *kafka.Writer
-	store     RecordWriter
+	store     TableWriter
 	pipe      *pipeline.Pipeline
 	validator *contract.Validator
 	metrics   *Metrics
@@ -85,9 +88,9 @@ type Ingester struct {
 }
 
 // New creates an ingester; it joins the group when Run starts. Close it after Run returns.
-func New(conn *broker.Conn, w RecordWriter, pipe *pipeline.Pipeline, v *contract.Validator, m *Metrics, opts Options) *Ingester {
+func New(conn *broker.Conn, w TableWriter, pipe *pipeline.Pipeline, v *contract.Validator, m *Metrics, opts Options) *Ingester {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 5000
+		opts.BatchSize = 16000
 	}
 	if opts.BatchBytes <= 0 {
 		opts.BatchBytes = 32 << 20
@@ -141,7 +144,7 @@ func (in *Ingester) start(ctx context.Context) {
 }
 
 // queueCapacity bounds the messages the reader fetches ahead of ingest (kafka-go's default),
-// each possibly as large as the broker allows: a queue of BatchSize (5,000) could hold 5 GB
+// each possibly as large as the broker allows: a queue of BatchSize (16,000) could hold 16 GB
 // of messages of 1 MB. Measured with 150,000 reports, 100 is as fast.
 const queueCapacity = 100
 
@@ -208,11 +211,24 @@ func (in *Ingester) Run(ctx context.Context) error {
 	if in.reader == nil {
 		in.start(ctx)
 	}
-	type job struct {
-		batch *pipeline.Batch
-		msgs  []pending
+	jobs := make(chan *job) // unbuffered: at most one batch flushing and one filling
+	// The jobs take turns, each reused: one fills while the other is made durable.
+	spare := make(chan *job, 2)
+	take := func() *job {
+		select {
+		case j := <-spare:
+			j.reset()
+			return j
+		default:
+			return &job{batch: in.pipe.NewBatch()}
+		}
 	}
-	jobs := make(chan job) // unbuffered: at most one batch flushing and one filling
+	put := func(j *job) {
+		select {
+		case spare <- j:
+		default:
+		}
+	}
 	flushErr := make(chan error, 1)
 	// Flushes must not be cut off by SIGTERM mid-insert: they run under a context that ends
 	// only FlushTimeout after ctx does.
@@ -222,12 +238,11 @@ func (in *Ingester) Run(ctx context.Context) error {
 	go func() {
 		defer close(flushErr)
 		for j := range jobs {
-			err := in.flush(flushCtx, j.batch, j.msgs)
-			j.batch.Release()
-			if err != nil {
+			if err := in.flush(flushCtx, j.batch, j.msgs); err != nil {
 				flushErr <- err // Run stops handing over batches; theirs stay uncommitted
 				return
 			}
+			put(j)
 		}
 	}()
 	finish := func(err error) error {
@@ -243,18 +258,19 @@ func (in *Ingester) Run(ctx context.Context) error {
 
 	started, lastMessage := time.Now(), time.Time{}
 	for {
-		batch, msgs, err := in.fill(ctx)
-		if len(msgs) > 0 {
+		j := take()
+		err := in.fill(ctx, j)
+		fetched := len(j.msgs)
+		if fetched > 0 {
 			lastMessage = time.Now()
 			select {
-			case jobs <- job{batch, msgs}:
+			case jobs <- j:
 			case ferr := <-flushErr:
-				batch.Release()
 				close(jobs)
 				return in.stopped(ctx, ferr)
 			}
 		} else {
-			batch.Release()
+			put(j)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -274,7 +290,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		if in.opts.UntilIdle > 0 && len(msgs) == 0 && in.idle(started, lastMessage) {
+		if in.opts.UntilIdle > 0 && fetched == 0 && in.idle(started, lastMessage) {
 			in.log.Info("ingest idle", "idle", in.opts.UntilIdle)
 			return finish(nil)
 		}
@@ -304,34 +320,50 @@ func (in *Ingester) idle(started, lastMessage time.Time) bool {
 // fetchBackoff is the pause after a failed fetch before the next one.
 const fetchBackoff = time.Second
 
-// fill fetches up to BatchSize messages, waiting at most BatchWait after the first one (or
-// BatchWait for the first one, so that idleness is noticed). It returns a non-nil error when
-// ctx ended or the reader reported a failure (a broker out of reach, a rejoin that failed).
-func (in *Ingester) fill(ctx context.Context) (*pipeline.Batch, []pending, error) {
-	batch := in.pipe.NewBatch()
-	var msgs []pending
+// job is a batch and the messages in it, handed from Run to the flusher.
+type job struct {
+	batch *pipeline.Batch
+	msgs  []pending
+}
+
+// reset empties the job for the next batch, keeping its memory.
+func (j *job) reset() {
+	j.batch.Reset()
+	clear(j.msgs)
+	j.msgs = j.msgs[:0]
+}
+
+// fill fetches up to BatchSize messages into j, waiting at most BatchWait after the first one
+// (or BatchWait for the first one, so that idleness is noticed). It returns a non-nil error
+// when ctx ended or the reader reported a failure (a broker out of reach, a rejoin that
+// failed).
+func (in *Ingester) fill(ctx context.Context, j *job) error {
 	deadline := time.Now().Add(in.opts.BatchWait)
 	size := 0
-	for len(msgs) < in.opts.BatchSize && size < in.opts.BatchBytes {
+	for len(j.msgs) < in.opts.BatchSize && size < in.opts.BatchBytes {
 		fctx, cancel := context.WithDeadline(ctx, deadline)
 		m, err := in.reader.FetchMessage(fctx)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
-				return batch, msgs, ctx.Err()
+				return ctx.Err()
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
-				return batch, msgs, nil
+				return nil
 			}
-			return batch, msgs, fmt.Errorf("ingest: fetching from Kafka: %w", err)
+			return fmt.Errorf("ingest: fetching from Kafka: %w", err)
 		}
 		if in.stats.FirstFetch.IsZero() {
 			in.stats.FirstFetch = time.Now()
 		}
 		size += len(m.Key) + len(m.Value)
-		msgs = append(msgs, in.add(batch, m))
+		p := in.add(j.batch, m)
+		// The batch holds what it needs of the bytes (sealed, decoded); from here on only the
+		// coordinates are, for the commit and the logs.
+		p.msg.Key, p.msg.Value, p.msg.Headers = nil, nil, nil
+		j.msgs = append(j.msgs, p)
 	}
-	return batch, msgs, nil
+	return nil
 }
 
 // add decodes and validates one message into the batch. An invalid message gets its dead
@@ -347,17 +379,18 @@ func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) pending {
 	if e := contract.CheckSize(m.Value); e != nil {
 		verr = e
 	}
+	// The shared decoders: kafka-go allocates each message's bytes, and ingest never writes them.
 	switch {
 	case verr != nil:
 	case m.Topic == cfg.TopicReports:
 		var r *contract.Report
-		if r, verr = in.validator.DecodeReport(m.Value); verr == nil {
+		if r, verr = in.validator.DecodeReportShared(m.Value); verr == nil {
 			batch.AddReport(src, r)
 			return pending{msg: m}
 		}
 	case m.Topic == cfg.TopicEvents:
 		var e *contract.CaseEvent
-		if e, verr = in.validator.DecodeCaseEvent(m.Value); verr == nil {
+		if e, verr = in.validator.DecodeCaseEventShared(m.Value); verr == nil {
 			batch.AddEvent(src, e)
 			return pending{msg: m}
 		}
@@ -412,33 +445,31 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	if err := in.sendDeadLetters(ctx, msgs); err != nil {
 		return err
 	}
-	recs := batch.Records()
-	defer recs.Release()
+	rows := batch.Tables()
 	// Contacts before reports: a report row never exists without its sealed identity.
 	tables := []struct {
 		name string
-		rec  arrow.Record
+		rows pipeline.Table
 	}{
-		{store.TableContacts, recs.Contacts},
-		{store.TableReports, recs.Reports},
-		{store.TableCaseEvents, recs.CaseEvents},
-		{store.TableErrors, recs.Errors},
-		{store.TableRawMessages, recs.Raw},
+		{store.TableContacts, rows.Contacts},
+		{store.TableReports, rows.Reports},
+		{store.TableCaseEvents, rows.CaseEvents},
+		{store.TableErrors, rows.Errors},
+		{store.TableRawMessages, rows.Raw},
 	}
 	for _, t := range tables {
-		if t.rec.NumRows() == 0 {
+		if t.rows.Len == 0 {
 			continue
 		}
-		err := in.retry(ctx, "clickhouse", func(ctx context.Context) error { return in.store.InsertRecord(ctx, t.name, t.rec) })
+		err := in.retry(ctx, "clickhouse", func(ctx context.Context) error {
+			return in.store.InsertColumns(ctx, t.name, t.rows.Columns, t.rows.Values, t.rows.Len)
+		})
 		if err != nil {
-			return fmt.Errorf("ingest: writing %d rows to %s: %w", t.rec.NumRows(), t.name, err)
+			return fmt.Errorf("ingest: writing %d rows to %s: %w", t.rows.Len, t.name, err)
 		}
-		in.metrics.Written.WithLabelValues(t.name).Add(float64(t.rec.NumRows()))
+		in.metrics.Written.WithLabelValues(t.name).Add(float64(t.rows.Len))
 	}
-	kmsgs := make([]kafka.Message, len(msgs))
-	for i, p := range msgs {
-		kmsgs[i] = p.msg
-	}
+	kmsgs := lastOfEachPartition(msgs)
 	// A commit that keeps failing — typically because a broker restart or a rebalance ended the
 	// consumer generation these messages were fetched in — must not stop ingest: the rows are
 	// already durable, so the messages are simply delivered again later and absorbed by the
@@ -454,7 +485,7 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 		if ctx.Err() != nil && !errors.Is(err, errStopping) {
 			return fmt.Errorf("ingest: committing offsets: %w", err)
 		}
-		in.log.Warn("offsets not committed; these messages will be delivered again and deduplicated", "messages", len(kmsgs), "err", err)
+		in.log.Warn("offsets not committed; these messages will be delivered again and deduplicated", "messages", len(msgs), "err", err)
 	}
 	reports, events, invalid := batch.Counts()
 	in.stats.Reports += reports
@@ -464,6 +495,25 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	in.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
 	in.log.Debug("batch durable", "messages", len(msgs), "reports", reports, "events", events, "dead_letters", invalid, "took", time.Since(start))
 	return nil
+}
+
+// lastOfEachPartition returns the message with the highest offset of each topic partition in
+// msgs: committing them commits them all.
+func lastOfEachPartition(msgs []pending) []kafka.Message {
+	var out []kafka.Message
+next:
+	for _, p := range msgs {
+		for i, o := range out {
+			if o.Topic == p.msg.Topic && o.Partition == p.msg.Partition {
+				if p.msg.Offset > o.Offset {
+					out[i] = p.msg
+				}
+				continue next
+			}
+		}
+		out = append(out, p.msg)
+	}
+	return out
 }
 
 // sendDeadLetters writes the batch's dead letters to the dead-letter topic. The writer splits

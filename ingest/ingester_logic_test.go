@@ -181,8 +181,8 @@ func TestNewConfiguresACommitAfterWriteConsumer(t *testing.T) {
 		}
 		if tc.opts == (Options{}) {
 			o := in.opts
-			if o.BatchSize != 5000 || o.BatchWait != time.Second || o.StartupGrace != 30*time.Second || o.FlushTimeout != 30*time.Second || o.Logger == nil {
-				t.Errorf("defaults %+v, want 5000 messages, 1s, 30s grace, 30s flush, a logger", o)
+			if o.BatchSize != 16000 || o.BatchWait != time.Second || o.StartupGrace != 30*time.Second || o.FlushTimeout != 30*time.Second || o.Logger == nil {
+				t.Errorf("defaults %+v, want 16000 messages, 1s, 30s grace, 30s flush, a logger", o)
 			}
 		} else if in.opts.BatchWait != 50*time.Millisecond {
 			t.Errorf("BatchWait %s, want the 50ms given", in.opts.BatchWait)
@@ -213,7 +213,6 @@ func TestAddSortsEachMessage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			batch := in.pipe.NewBatch()
-			defer batch.Release()
 			before := counter(t, in.metrics.Consumed.WithLabelValues(tc.topic))
 			dead := in.add(batch, kafka.Message{Topic: tc.topic, Partition: 2, Offset: 40, HighWaterMark: 50, Key: []byte("k"), Value: tc.value}).dead
 			switch {
@@ -260,7 +259,6 @@ func TestDeadLettersCarryTheMessageItsPlaceAndAReason(t *testing.T) {
 	defer in.dlq.Close()
 
 	batch := in.pipe.NewBatch()
-	defer batch.Release()
 	var msgs []pending
 	for i, m := range []kafka.Message{
 		{Topic: "r.v1", Partition: 0, Offset: 11, Key: []byte("12369-440305-20260316-000001"), Value: reportJSON(t, "12369-440305-20260316-000001")},

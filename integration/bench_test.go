@@ -65,7 +65,7 @@ func BenchmarkIngestThroughput(b *testing.B) {
 		env.Produce(b, env.Config.Kafka.TopicReports, sink.msgs...)
 		b.StartTimer()
 		cmd := exec.Command(bin, "ingest", "--until-idle", "3s")
-		cmd.Env = processEnv(env) // default batching: 5,000 messages or 1 s
+		cmd.Env = processEnv(env) // default batching: 16,000 messages or 1 s
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			b.Fatalf("ingest: %v\n%s", err, out)

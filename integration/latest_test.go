@@ -27,7 +27,7 @@ import (
 )
 
 // writeRows writes reports and case events into ClickHouse the way ingest does (the pipeline's
-// record batches, store.InsertRecord), without Kafka: the tests below need exact control over
+// tables, store.InsertColumns), without Kafka: the tests below need exact control over
 // the versions and their order of arrival. Each call is one insert (one part), as a batch of
 // ingest would be.
 func writeRows(t *testing.T, env *testenv.Env, rs []*contract.Report, evs []*contract.CaseEvent) {
@@ -38,7 +38,6 @@ func writeRows(t *testing.T, env *testenv.Env, rs []*contract.Report, evs []*con
 	}
 	p := &pipeline.Pipeline{Regions: region.Default(), Basins: basin.Default(), Keys: keys}
 	b := p.NewBatch()
-	defer b.Release()
 	offset := time.Now().UnixNano()
 	for _, r := range rs {
 		v, _ := json.Marshal(r)
@@ -50,13 +49,12 @@ func writeRows(t *testing.T, env *testenv.Env, rs []*contract.Report, evs []*con
 		offset++
 		b.AddEvent(pipeline.Source{Topic: "case-events.v1", Offset: offset, Key: []byte(e.ReportID), Value: v, Time: e.At.Time}, e)
 	}
-	recs := b.Records()
-	defer recs.Release()
+	rows := b.Tables()
 	ctx := context.Background()
-	if err := env.Store.InsertRecord(ctx, store.TableReports, recs.Reports); err != nil {
+	if err := env.Store.InsertColumns(ctx, store.TableReports, rows.Reports.Columns, rows.Reports.Values, rows.Reports.Len); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Store.InsertRecord(ctx, store.TableCaseEvents, recs.CaseEvents); err != nil {
+	if err := env.Store.InsertColumns(ctx, store.TableCaseEvents, rows.CaseEvents.Columns, rows.CaseEvents.Values, rows.CaseEvents.Len); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,13 +3,9 @@ package pipeline
 import (
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
-
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/memory"
+	"unsafe"
 
 	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/contract"
@@ -35,10 +31,6 @@ type Pipeline struct {
 	Keys    *privacy.Keyring
 	// Now stamps ingested_at. Default: time.Now.
 	Now func() time.Time
-
-	// places caches what a region code enriches a report with (code → place), filled as codes
-	// are first seen: the lookups walk the division tree and the basin lines.
-	places sync.Map
 }
 
 // place is what a report's region code adds to it.
@@ -48,9 +40,6 @@ type place struct {
 
 // placeOf enriches a region code: its province, prefecture and county codes, and its basin.
 func (p *Pipeline) placeOf(code string) place {
-	if v, ok := p.places.Load(code); ok {
-		return v.(place)
-	}
 	pl := place{province: code[:2] + "0000"}
 	if d, ok := p.Regions.Prefecture(code); ok {
 		pl.city = d.Code
@@ -61,49 +50,55 @@ func (p *Pipeline) placeOf(code string) place {
 	if units := p.Basins.UnitsOf(code); len(units) > 0 {
 		pl.basin = units[0].Basin
 	}
-	p.places.Store(code, pl)
 	return pl
 }
 
-// Records are the per-table record batches of one Batch. Release them after writing.
-type Records struct {
-	Reports, CaseEvents, Contacts, Raw, Errors arrow.Record
-}
-
-// Release frees the records' memory.
-func (r *Records) Release() {
-	for _, rec := range []arrow.Record{r.Reports, r.CaseEvents, r.Contacts, r.Raw, r.Errors} {
-		if rec != nil {
-			rec.Release()
-		}
-	}
+// Tables are a batch's rows for each table ingest writes.
+type Tables struct {
+	Reports, CaseEvents, Contacts, Raw, Errors Table
 }
 
 // Batch accumulates messages for one write. Every message added ends in exactly one of the
-// reports, case events or errors records, and always in the raw archive.
+// reports, case events or errors tables, and always in the raw archive. A Batch is reused:
+// Reset empties it, keeping its memory.
 type Batch struct {
-	p                                    *Pipeline
-	now                                  time.Time
-	reports, events, contacts, raw, errs *array.RecordBuilder
-	nReports, nEvents, nErrors           int
-	scratch                              []byte // reused for a reporter's JSON
+	p                          *Pipeline
+	now                        int64 // ingested_at, Unix seconds
+	reports                    reportColumns
+	events                     eventColumns
+	contacts                   contactColumns
+	raw                        rawColumns
+	errs                       errorColumns
+	schemas                    [5]schema // of the five above, in Tables' order
+	nReports, nEvents, nErrors int
+	scratch                    []byte // reused for a reporter's JSON and coordinates
+	sealed                     arena  // the batch's sealed values
+	// places caches placeOf (code → place) as codes are first seen: the lookups walk the
+	// division tree and the basin lines. Kept across Reset.
+	places map[string]place
 }
 
 // NewBatch starts an empty batch.
 func (p *Pipeline) NewBatch() *Batch {
-	mem := memory.DefaultAllocator
+	b := &Batch{p: p, places: map[string]place{}}
+	b.schemas = [5]schema{b.reports.schema(), b.events.schema(), b.contacts.schema(), b.raw.schema(), b.errs.schema()}
+	b.Reset()
+	return b
+}
+
+// Reset empties the batch for the next write and stamps it with the time now. The Tables
+// it returned before are no longer valid.
+func (b *Batch) Reset() {
+	for _, s := range b.schemas {
+		s.reset()
+	}
+	b.nReports, b.nEvents, b.nErrors = 0, 0, 0
+	b.sealed.reset()
 	now := time.Now()
-	if p.Now != nil {
-		now = p.Now()
+	if b.p.Now != nil {
+		now = b.p.Now()
 	}
-	return &Batch{
-		p: p, now: now,
-		reports:  array.NewRecordBuilder(mem, ReportsSchema),
-		events:   array.NewRecordBuilder(mem, CaseEventsSchema),
-		contacts: array.NewRecordBuilder(mem, ContactsSchema),
-		raw:      array.NewRecordBuilder(mem, RawSchema),
-		errs:     array.NewRecordBuilder(mem, ErrorsSchema),
-	}
+	b.now = now.Unix()
 }
 
 // Len is the number of messages in the batch.
@@ -116,20 +111,22 @@ func (b *Batch) Counts() (reports, events, invalid int) { return b.nReports, b.n
 func (b *Batch) AddReport(src Source, r *contract.Report) {
 	b.nReports++
 	secrets := privacy.NewSecrets(reporterSecrets(r.Reporter)...)
-	f := b.reports.Fields()
-	i := 0
-	next := func() array.Builder { x := f[i]; i++; return x }
-	appendStr(next(), r.ReportID)
-	next().(*array.Uint32Builder).Append(r.Version)
-	appendStr(next(), r.Kind)
-	appendStr(next(), r.Channel)
-	appendTime(next(), r.ReceivedAt.Time)
-	pl := b.p.placeOf(r.RegionCode)
-	appendStr(next(), r.RegionCode)
-	appendStr(next(), pl.province)
-	appendStr(next(), pl.city)
-	appendStr(next(), pl.county)
-	appendStr(next(), pl.basin)
+	c := &b.reports
+	c.reportID.add(r.ReportID)
+	c.version.add(r.Version)
+	c.kind.add(r.Kind)
+	c.channel.add(r.Channel)
+	c.receivedAt.add(unix(r.ReceivedAt.Time))
+	pl, ok := b.places[r.RegionCode]
+	if !ok {
+		pl = b.p.placeOf(r.RegionCode)
+		b.places[strings.Clone(r.RegionCode)] = pl // not a view of the message, kept for ever
+	}
+	c.regionCode.add(r.RegionCode)
+	c.provinceCode.add(pl.province)
+	c.cityCode.add(pl.city)
+	c.countyCode.add(pl.county)
+	c.basin.add(pl.basin)
 	var lat, lon float64
 	hasLoc := uint8(0)
 	addr := ""
@@ -139,44 +136,44 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 		}
 		addr = secrets.Redact(clean(l.Address))
 	}
-	next().(*array.Uint8Builder).Append(hasLoc)
-	next().(*array.Float64Builder).Append(lat)
-	next().(*array.Float64Builder).Append(lon)
-	appendStr(next(), addr)
-	appendStr(next(), r.Category)
-	appendList(next(), categories(r))
-	appendStr(next(), clean(r.Subcategory))
-	appendStr(next(), secrets.Redact(clean(r.Title)))
-	appendStr(next(), secrets.Redact(clean(r.Content)))
+	c.hasLocation.add(hasLoc)
+	c.lat.add(lat)
+	c.lon.add(lon)
+	c.locationAddress.add(addr)
+	c.category.add(r.Category)
+	c.categories.add(categories(r))
+	c.subcategory.add(clean(r.Subcategory))
+	c.title.add(secrets.Redact(clean(r.Title)))
+	c.content.add(secrets.Redact(clean(r.Content)))
 	var t contract.Target
 	if r.Target != nil {
 		t = *r.Target
 	}
-	appendStr(next(), TargetKey(t.CreditCode, t.Name))
-	appendStr(next(), secrets.Redact(clean(t.Name)))
-	appendStr(next(), strings.ToUpper(strings.TrimSpace(t.CreditCode)))
-	appendStr(next(), secrets.Redact(clean(t.Address)))
-	appendStr(next(), clean(t.Industry))
-	appendStr(next(), b.p.Keys.Pseudonym(identityOf(r.Reporter)))
+	c.targetKey.add(TargetKey(t.CreditCode, t.Name))
+	c.targetName.add(secrets.Redact(clean(t.Name)))
+	c.targetCreditCode.add(strings.ToUpper(strings.TrimSpace(t.CreditCode)))
+	c.targetAddress.add(secrets.Redact(clean(t.Address)))
+	c.targetIndustry.add(clean(t.Industry))
+	c.reporterPseudonym.add(b.p.Keys.Pseudonym(identityOf(r.Reporter)))
 	anon := uint8(0)
 	if r.Reporter == nil || r.Reporter.Anonymous || r.Reporter.Empty() {
 		anon = 1
 	}
-	next().(*array.Uint8Builder).Append(anon)
-	next().(*array.Uint32Builder).Append(r.CoReporters)
-	appendList(next(), r.Flags)
-	appendStr(next(), r.IntakeOrg)
-	b.appendSource(next, src)
-	appendTime(next(), b.now)
+	c.anonymous.add(anon)
+	c.coReporters.add(r.CoReporters)
+	c.flags.add(nonNil(r.Flags))
+	c.intakeOrg.add(r.IntakeOrg)
+	c.source.add(src)
+	c.ingestedAt.add(b.now)
 
 	if !r.Reporter.Empty() {
 		b.scratch = r.Reporter.AppendJSON(b.scratch[:0]) // as encoding/json writes it
-		c := b.contacts.Fields()
-		appendStr(c[0], r.ReportID)
-		c[1].(*array.Uint32Builder).Append(r.Version)
-		appendStr(c[2], b.p.Keys.KeyID())
-		c[3].(*array.BinaryBuilder).Append(b.p.Keys.Seal(b.scratch, []byte(r.ReportID)))
-		appendTime(c[4], b.now)
+		k := &b.contacts
+		k.reportID.add(r.ReportID)
+		k.version.add(r.Version)
+		k.keyID.add(b.p.Keys.KeyID())
+		k.sealed.add(b.seal(b.scratch, unsafeBytes(r.ReportID)))
+		k.sealedAt.add(b.now)
 	}
 	b.addRaw(src, "stored")
 }
@@ -184,80 +181,119 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 // AddEvent adds a validated case event.
 func (b *Batch) AddEvent(src Source, e *contract.CaseEvent) {
 	b.nEvents++
-	f := b.events.Fields()
-	i := 0
-	next := func() array.Builder { x := f[i]; i++; return x }
-	appendStr(next(), e.EventID)
-	appendStr(next(), e.ReportID)
-	appendStr(next(), e.Type)
-	appendTime(next(), e.At.Time)
-	appendStr(next(), e.OrgCode)
-	appendStr(next(), e.ToOrgCode)
-	next().(*array.Int32Builder).Append(e.ExtensionDays)
-	appendStr(next(), e.MergedInto)
-	appendStr(next(), e.Finding)
-	appendStr(next(), privacy.Redact(clean(e.Reason)))
-	appendStr(next(), privacy.Redact(clean(e.Summary)))
-	b.appendSource(next, src)
-	appendTime(next(), b.now)
+	c := &b.events
+	c.eventID.add(e.EventID)
+	c.reportID.add(e.ReportID)
+	c.typ.add(e.Type)
+	c.at.add(unix(e.At.Time))
+	c.orgCode.add(e.OrgCode)
+	c.toOrgCode.add(e.ToOrgCode)
+	c.extensionDays.add(e.ExtensionDays)
+	c.mergedInto.add(e.MergedInto)
+	c.finding.add(e.Finding)
+	c.reason.add(privacy.Redact(clean(e.Reason)))
+	c.summary.add(privacy.Redact(clean(e.Summary)))
+	c.source.add(src)
+	c.ingestedAt.add(b.now)
 	b.addRaw(src, "stored")
 }
 
 // AddInvalid records a message that failed validation; its bytes are sealed.
 func (b *Batch) AddInvalid(src Source, e *contract.Error) {
 	b.nErrors++
-	f := b.errs.Fields()
-	appendStr(f[0], src.Topic)
-	f[1].(*array.Int32Builder).Append(int32(src.Partition))
-	f[2].(*array.Int64Builder).Append(src.Offset)
-	appendStr(f[3], safeKey(src.Key))
-	appendStr(f[4], string(e.Code))
-	appendStr(f[5], e.Field)
-	appendStr(f[6], e.Reason)
-	appendStr(f[7], b.p.Keys.KeyID())
-	f[8].(*array.BinaryBuilder).Append(b.p.Keys.Seal(src.Value, coordinates(src)))
-	appendTime(f[9], src.Time)
-	appendTime(f[10], b.now)
+	c := &b.errs
+	c.source.add(src)
+	c.messageKey.add(safeKey(src.Key))
+	c.code.add(string(e.Code))
+	c.field.add(e.Field)
+	c.reason.add(e.Reason)
+	c.keyID.add(b.p.Keys.KeyID())
+	b.scratch = appendCoordinates(b.scratch[:0], src)
+	c.sealed.add(b.seal(src.Value, b.scratch))
+	c.messageTime.add(unix(src.Time))
+	c.failedAt.add(b.now)
 	b.addRaw(src, "dead_letter")
 }
 
-func (b *Batch) appendSource(next func() array.Builder, src Source) {
-	appendStr(next(), src.Topic)
-	next().(*array.Int32Builder).Append(int32(src.Partition))
-	next().(*array.Int64Builder).Append(src.Offset)
-}
-
 func (b *Batch) addRaw(src Source, outcome string) {
-	f := b.raw.Fields()
-	appendStr(f[0], src.Topic)
-	f[1].(*array.Int32Builder).Append(int32(src.Partition))
-	f[2].(*array.Int64Builder).Append(src.Offset)
-	appendStr(f[3], safeKey(src.Key))
-	appendStr(f[4], b.p.Keys.KeyID())
+	c := &b.raw
+	c.source.add(src)
+	c.messageKey.add(safeKey(src.Key))
+	c.keyID.add(b.p.Keys.KeyID())
 	b.scratch = appendCoordinates(b.scratch[:0], src)
-	f[5].(*array.BinaryBuilder).Append(b.p.Keys.Seal(src.Value, b.scratch))
-	f[6].(*array.Uint32Builder).Append(uint32(len(src.Value)))
-	appendTime(f[7], src.Time)
-	appendStr(f[8], outcome)
-	appendTime(f[9], b.now)
+	c.sealed.add(b.seal(src.Value, b.scratch))
+	c.size.add(uint32(len(src.Value)))
+	c.messageTime.add(unix(src.Time))
+	c.outcome.add(outcome)
+	c.ingestedAt.add(b.now)
 }
 
-// Records builds the record batches and resets the batch.
-func (b *Batch) Records() *Records {
-	return &Records{
-		Reports:    b.reports.NewRecord(),
-		CaseEvents: b.events.NewRecord(),
-		Contacts:   b.contacts.NewRecord(),
-		Raw:        b.raw.NewRecord(),
-		Errors:     b.errs.NewRecord(),
+// seal seals plaintext bound to associated into the batch's arena and returns it as a
+// string, without a copy: the bytes are not written again until Reset, and the driver copies
+// them when it writes the batch.
+func (b *Batch) seal(plaintext, associated []byte) string {
+	dst := b.sealed.free(len(plaintext) + privacy.SealOverhead)
+	v := b.p.Keys.SealAppend(dst, plaintext, associated)
+	b.sealed.used(len(v))
+	return unsafe.String(unsafe.SliceData(v), len(v))
+}
+
+// arena holds a batch's sealed values in chunks that never move (a growing slice would leave
+// a copy of everything before it behind, kept alive by the strings already handed out), and
+// keeps them for the next batch.
+type arena struct {
+	chunks [][]byte
+	cur    int // the chunk being filled
+}
+
+// arenaChunk is the size of an arena's chunks: a few hundred sealed messages.
+const arenaChunk = 1 << 20
+
+// free returns n bytes of free space as an empty slice with that capacity; used says how
+// much of it was taken.
+func (a *arena) free(n int) []byte {
+	for ; a.cur < len(a.chunks); a.cur++ {
+		if c := a.chunks[a.cur]; cap(c)-len(c) >= n {
+			return c[len(c):len(c):cap(c)]
+		}
+	}
+	a.chunks = append(a.chunks, make([]byte, 0, max(n, arenaChunk)))
+	c := a.chunks[a.cur]
+	return c[:0:cap(c)]
+}
+
+func (a *arena) used(n int) {
+	c := a.chunks[a.cur]
+	a.chunks[a.cur] = c[:len(c)+n]
+}
+
+func (a *arena) reset() {
+	for i := range a.chunks {
+		a.chunks[i] = a.chunks[i][:0]
+	}
+	a.cur = 0
+}
+
+// unsafeBytes views s as bytes, for an argument that is only read.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// Tables returns the batch's rows, valid until Reset.
+func (b *Batch) Tables() Tables {
+	return Tables{
+		Reports:    b.schemas[0].table(b.nReports),
+		CaseEvents: b.schemas[1].table(b.nEvents),
+		Contacts:   b.schemas[2].table(len(b.contacts.reportID)),
+		Raw:        b.schemas[3].table(b.Len()),
+		Errors:     b.schemas[4].table(b.nErrors),
 	}
 }
 
-// Release frees the builders.
-func (b *Batch) Release() {
-	for _, rb := range []*array.RecordBuilder{b.reports, b.events, b.contacts, b.raw, b.errs} {
-		rb.Release()
+// nonNil is items, or an empty list for none (the driver refuses a nil row of an array).
+func nonNil(items []string) []string {
+	if items == nil {
+		return []string{}
 	}
+	return items
 }
 
 // OpenRaw decrypts an archived message (raw_messages.sealed_value or ingest_errors.sealed_value).
@@ -291,21 +327,6 @@ func safeKey(k []byte) string {
 		}
 	}
 	return string(k)
-}
-
-func appendStr(b array.Builder, s string) { b.(*array.StringBuilder).Append(s) }
-
-func appendTime(b array.Builder, t time.Time) {
-	b.(*array.TimestampBuilder).Append(arrow.Timestamp(t.Unix()))
-}
-
-func appendList(b array.Builder, items []string) {
-	lb := b.(*array.ListBuilder)
-	lb.Append(true)
-	vb := lb.ValueBuilder().(*array.StringBuilder)
-	for _, s := range items {
-		vb.Append(s)
-	}
 }
 
 // categories returns every category of the report, the main one first and no repeats.

@@ -2,12 +2,10 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/calendar"
@@ -27,9 +25,20 @@ func newPipeline(t testing.TB) *Pipeline {
 		Now: func() time.Time { return time.Date(2026, 3, 16, 0, 0, 0, 0, calendar.Shanghai) }}
 }
 
-func column(rec arrow.Record, name string) arrow.Array {
-	idx := rec.Schema().FieldIndices(name)
-	return rec.Column(idx[0])
+// values is the column name of t, of Go type []T.
+func values[T any](tb testing.TB, t Table, name string) []T {
+	tb.Helper()
+	for i, c := range t.Columns {
+		if c == name {
+			v, ok := t.Values[i].([]T)
+			if !ok {
+				tb.Fatalf("column %s is %T", name, t.Values[i])
+			}
+			return v
+		}
+	}
+	tb.Fatalf("no column %s", name)
+	return nil
 }
 
 func TestReportIsEnrichedSealedAndRedacted(t *testing.T) {
@@ -46,13 +55,11 @@ func TestReportIsEnrichedSealedAndRedacted(t *testing.T) {
 		Reporter: &contract.Reporter{Name: "张三", Phone: "139-1234-5678", IDNumber: "420106199001011234", Email: "zs@example.com"},
 	}
 	b := p.NewBatch()
-	defer b.Release()
 	b.AddReport(Source{Topic: "reports.v1", Partition: 1, Offset: 7, Key: []byte(r.ReportID), Value: []byte(`{"raw":"13912345678"}`)}, r)
-	recs := b.Records()
-	defer recs.Release()
+	recs := b.Tables()
 
 	rep := recs.Reports
-	str := func(name string) string { return column(rep, name).(*array.String).Value(0) }
+	str := func(name string) string { return values[string](t, rep, name)[0] }
 	checks := map[string]string{
 		"province_code": "420000", "city_code": "420100", "county_code": "420106", "basin": "changjiang",
 		"title": "河道发黑", "target_key": "uscc:91420100MA4XXXXX1X", "target_credit_code": "91420100MA4XXXXX1X",
@@ -62,19 +69,18 @@ func TestReportIsEnrichedSealedAndRedacted(t *testing.T) {
 			t.Errorf("%s = %q, want %q", col, got, want)
 		}
 	}
-	if got := column(rep, "categories").(*array.List).ListValues().(*array.String); got.Len() != 2 || got.Value(0) != "water" || got.Value(1) != "air" {
+	if got := values[[]string](t, rep, "categories")[0]; len(got) != 2 || got[0] != "water" || got[1] != "air" {
 		t.Errorf("categories: main first, no repeats: %v", got)
 	}
 	// No identity anywhere in the analytics record.
-	for i, f := range rep.Schema().Fields() {
-		col := rep.Column(i)
-		s, ok := col.(*array.String)
+	for i, name := range rep.Columns {
+		s, ok := rep.Values[i].([]string)
 		if !ok {
 			continue
 		}
 		for _, secret := range []string{"张三", "13912345678", "zs@example.com", "420106199001011234"} {
-			if strings.Contains(s.Value(0), secret) {
-				t.Errorf("column %s holds reporter identity %q: %q", f.Name, secret, s.Value(0))
+			if strings.Contains(s[0], secret) {
+				t.Errorf("column %s holds reporter identity %q: %q", name, secret, s[0])
 			}
 		}
 	}
@@ -85,17 +91,14 @@ func TestReportIsEnrichedSealedAndRedacted(t *testing.T) {
 	r2 := *r
 	r2.Reporter = &contract.Reporter{Phone: "+86 13912345678"}
 	b2 := p.NewBatch()
-	defer b2.Release()
 	b2.AddReport(Source{Topic: "reports.v1"}, &r2)
-	recs2 := b2.Records()
-	defer recs2.Release()
-	if got := column(recs2.Reports, "reporter_pseudonym").(*array.String).Value(0); got != str("reporter_pseudonym") {
+	if got := values[string](t, b2.Tables().Reports, "reporter_pseudonym")[0]; got != str("reporter_pseudonym") {
 		t.Errorf("pseudonym differs for the same phone: %s vs %s", got, str("reporter_pseudonym"))
 	}
 
 	// The sealed contact opens, bound to the report id, to the identity.
-	sealed := column(recs.Contacts, "sealed").(*array.Binary).Value(0)
-	plain, err := p.Keys.Open(sealed, []byte(r.ReportID))
+	sealed := values[string](t, recs.Contacts, "sealed")[0]
+	plain, err := p.Keys.Open([]byte(sealed), []byte(r.ReportID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +107,7 @@ func TestReportIsEnrichedSealedAndRedacted(t *testing.T) {
 		t.Fatalf("sealed contact opened to %q (%v)", plain, err)
 	}
 	// The raw archive holds the original bytes sealed to their coordinates.
-	raw := column(recs.Raw, "sealed_value").(*array.Binary).Value(0)
+	raw := []byte(values[string](t, recs.Raw, "sealed_value")[0])
 	if strings.Contains(string(raw), "13912345678") {
 		t.Fatal("raw archive holds plaintext")
 	}
@@ -116,15 +119,13 @@ func TestReportIsEnrichedSealedAndRedacted(t *testing.T) {
 func TestAnonymousReportHasNoContactAndNoPseudonym(t *testing.T) {
 	p := newPipeline(t)
 	b := p.NewBatch()
-	defer b.Release()
 	b.AddReport(Source{Topic: "reports.v1"}, &contract.Report{ReportID: "r1", Version: 1, RegionCode: "440305", Category: "noise",
 		Reporter: &contract.Reporter{Anonymous: true}, ReceivedAt: contract.NewTime(time.Now())})
-	recs := b.Records()
-	defer recs.Release()
-	if recs.Contacts.NumRows() != 0 {
+	recs := b.Tables()
+	if recs.Contacts.Len != 0 {
 		t.Fatal("an anonymous report got a contacts row")
 	}
-	if column(recs.Reports, "anonymous").(*array.Uint8).Value(0) != 1 || column(recs.Reports, "reporter_pseudonym").(*array.String).Value(0) != "" {
+	if values[uint8](t, recs.Reports, "anonymous")[0] != 1 || values[string](t, recs.Reports, "reporter_pseudonym")[0] != "" {
 		t.Fatal("anonymous report must be flagged and carry no pseudonym")
 	}
 }
@@ -132,18 +133,49 @@ func TestAnonymousReportHasNoContactAndNoPseudonym(t *testing.T) {
 func TestInvalidMessageKeepsBytesSealedAndKeyOnlyIfSafe(t *testing.T) {
 	p := newPipeline(t)
 	b := p.NewBatch()
-	defer b.Release()
 	b.AddInvalid(Source{Topic: "reports.v1", Partition: 0, Offset: 3, Key: []byte("张三 13912345678"), Value: []byte("not json 13912345678")},
 		&contract.Error{Code: contract.CodeNotJSON, Reason: "JSON 格式错误"})
-	recs := b.Records()
-	defer recs.Release()
-	if recs.Errors.NumRows() != 1 || recs.Raw.NumRows() != 1 {
-		t.Fatalf("errors %d rows, raw %d rows", recs.Errors.NumRows(), recs.Raw.NumRows())
+	recs := b.Tables()
+	if recs.Errors.Len != 1 || recs.Raw.Len != 1 {
+		t.Fatalf("errors %d rows, raw %d rows", recs.Errors.Len, recs.Raw.Len)
 	}
-	if k := column(recs.Errors, "message_key").(*array.String).Value(0); k != "" {
+	if k := values[string](t, recs.Errors, "message_key")[0]; k != "" {
 		t.Fatalf("a key that is not an id was stored in plaintext: %q", k)
 	}
-	if o := column(recs.Raw, "outcome").(*array.String).Value(0); o != "dead_letter" {
+	if o := values[string](t, recs.Raw, "outcome")[0]; o != "dead_letter" {
 		t.Fatalf("outcome %q", o)
+	}
+}
+
+// A batch is reused: after Reset it holds only the next messages, and every sealed value —
+// over several chunks of the batch's arena — opens to its message.
+func TestReusedBatchHoldsOnlyItsMessagesAndEverySealedValueOpens(t *testing.T) {
+	p := newPipeline(t)
+	b := p.NewBatch()
+	for round, n := range []int{300, 7} {
+		var want []string
+		for i := range n {
+			v := fmt.Sprintf(`{"round":%d,"message":%d,"phone":"13912345678","pad":"%s"}`, round, i, strings.Repeat("x", 10_000))
+			want = append(want, v)
+			b.AddInvalid(Source{Topic: "reports.v1", Partition: 2, Offset: int64(i), Value: []byte(v)},
+				&contract.Error{Code: contract.CodeNotJSON, Reason: "JSON 格式错误"})
+		}
+		tables := b.Tables()
+		if tables.Raw.Len != n || tables.Errors.Len != n || tables.Reports.Len != 0 {
+			t.Fatalf("round %d: raw %d, errors %d, reports %d rows; want %d, %d, 0", round, tables.Raw.Len, tables.Errors.Len, tables.Reports.Len, n, n)
+		}
+		for _, table := range []Table{tables.Raw, tables.Errors} {
+			sealed := values[string](t, table, "sealed_value")
+			if len(sealed) != n {
+				t.Fatalf("round %d: %d sealed values, want %d", round, len(sealed), n)
+			}
+			for i, s := range sealed {
+				got, err := OpenRaw(p.Keys, "reports.v1", 2, int64(i), []byte(s))
+				if err != nil || string(got) != want[i] {
+					t.Fatalf("round %d, message %d opened to %q, %v; want %q", round, i, got, err, want[i])
+				}
+			}
+		}
+		b.Reset()
 	}
 }

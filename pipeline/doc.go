@@ -1,5 +1,6 @@
-// Package pipeline turns validated messages into the Arrow record batches that are written to
-// ClickHouse, one record per table.
+// Package pipeline turns validated messages into the rows of a batch, one Table per ClickHouse
+// table, column by column in the Go types the ClickHouse driver appends whole (no copy in
+// between: a batch is written by store.InsertColumns, and reused for the next one).
 //
 // On the way it normalises (trims, removes control characters, Asia/Shanghai time), enriches
 // (province / prefecture / county codes from the region code, the river basin), seals the

@@ -57,7 +57,6 @@ func TestHostileMessagesWithinBudget(t *testing.T) {
 			}
 			reports, events, _ := b.Counts()
 			stored += reports + events
-			b.Release()
 		}
 	}
 	if stored < 40 {

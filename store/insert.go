@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
 // Tables that ingest writes, named so callers cannot pass arbitrary SQL.
@@ -20,81 +17,63 @@ const (
 	TableErrors      = "ingest_errors"
 )
 
-// InsertRecord writes an Arrow record batch into table with one native batch insert. The
-// record's field names are the column names (the INSERT names them, which 18.16 requires);
-// columns are appended whole, not row by row. Supported Arrow types: string, binary, uint8,
-// uint32, int32, int64, float64, timestamp (seconds; written as DateTime) and list<string>.
-func (s *Store) InsertRecord(ctx context.Context, table string, rec arrow.Record) error {
-	if rec.NumRows() == 0 {
+// InsertColumns writes rows given column by column into table with one native batch insert:
+// values[i] fills the column columns[i] (the INSERT names them, which 18.16 requires) and is
+// a Go slice the driver appends whole — []string, []uint8, []uint32, []int32, []int64 (also a
+// DateTime, as Unix seconds), []float64, [][]string; rows is their length.
+//
+// The rows go in blocks of blockRows: the driver's column buffers then stay the size of a
+// block and are reused from one block to the next, where a whole batch would grow them from
+// empty (copying every byte again at each doubling) on every insert; the server squashes the
+// blocks of one INSERT into one part (min_insert_block_size_rows), so the table sees the
+// same parts.
+func (s *Store) InsertColumns(ctx context.Context, table string, columns []string, values []any, rows int) error {
+	if rows == 0 {
 		return nil
 	}
-	names := make([]string, rec.NumCols())
-	for i, f := range rec.Schema().Fields() {
-		names[i] = f.Name
-	}
-	query := fmt.Sprintf("INSERT INTO %s (%s)", table, strings.Join(names, ", "))
+	query := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ")"
 	return s.insert(ctx, "rows into "+table, query, func(batch driver.Batch) error {
-		for i, col := range rec.Columns() {
-			v, err := goColumn(col)
-			if err == nil {
-				err = batch.Column(i).Append(v)
+		for lo := 0; lo < rows; lo += blockRows {
+			hi := min(lo+blockRows, rows)
+			for i, v := range values {
+				part, err := rowsOf(v, lo, hi)
+				if err == nil {
+					err = batch.Column(i).Append(part)
+				}
+				if err != nil {
+					return fmt.Errorf("column %s: %w", columns[i], err)
+				}
 			}
-			if err != nil {
-				return fmt.Errorf("column %s: %w", names[i], err)
+			if hi < rows {
+				if err := batch.Flush(); err != nil {
+					return fmt.Errorf("sending rows %d–%d: %w", lo+1, hi, err)
+				}
 			}
 		}
 		return nil
 	})
 }
 
-// goColumn converts an Arrow array to the Go slice clickhouse-go appends as a column.
-func goColumn(col arrow.Array) (any, error) {
-	n := col.Len()
-	switch a := col.(type) {
-	case *array.String:
-		out := make([]string, n)
-		for i := range out {
-			out[i] = a.Value(i)
-		}
-		return out, nil
-	case *array.Binary:
-		out := make([]string, n)
-		for i := range out {
-			out[i] = a.ValueString(i) // no copy: the driver copies when it appends
-		}
-		return out, nil
-	case *array.Uint8:
-		return a.Uint8Values(), nil
-	case *array.Uint32:
-		return a.Uint32Values(), nil
-	case *array.Int32:
-		return a.Int32Values(), nil
-	case *array.Int64:
-		return a.Int64Values(), nil
-	case *array.Float64:
-		return a.Float64Values(), nil
-	case *array.Timestamp:
-		out := make([]time.Time, n)
-		for i, ts := range a.TimestampValues() {
-			out[i] = time.Unix(int64(ts), 0)
-		}
-		return out, nil
-	case *array.List:
-		values, ok := a.ListValues().(*array.String)
-		if !ok {
-			return nil, fmt.Errorf("unsupported list element type %s", a.ListValues().DataType())
-		}
-		offsets := a.Offsets()
-		out := make([][]string, n)
-		for i := range out {
-			lo, hi := int(offsets[i]), int(offsets[i+1])
-			row := make([]string, 0, hi-lo)
-			for j := lo; j < hi; j++ {
-				row = append(row, values.Value(j))
-			}
-			out[i] = row
-		}
-		return out, nil
+// blockRows is the most rows InsertColumns sends in one block.
+const blockRows = 4096
+
+// rowsOf returns the rows [lo, hi) of a column given as a Go slice.
+func rowsOf(v any, lo, hi int) (any, error) {
+	switch v := v.(type) {
+	case []string:
+		return v[lo:hi], nil
+	case []uint8:
+		return v[lo:hi], nil
+	case []uint32:
+		return v[lo:hi], nil
+	case []int32:
+		return v[lo:hi], nil
+	case []int64:
+		return v[lo:hi], nil
+	case []float64:
+		return v[lo:hi], nil
+	case [][]string:
+		return v[lo:hi], nil
 	}
-	return nil, fmt.Errorf("unsupported Arrow type %s", col.DataType())
+	return nil, fmt.Errorf("unsupported column type %T", v)
 }
