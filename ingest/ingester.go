@@ -260,6 +260,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 	for {
 		j := take()
 		err := in.fill(ctx, j)
+		in.observe(j.msgs)
 		fetched := len(j.msgs)
 		if fetched > 0 {
 			lastMessage = time.Now()
@@ -338,12 +339,11 @@ func (j *job) reset() {
 // when ctx ended or the reader reported a failure (a broker out of reach, a rejoin that
 // failed).
 func (in *Ingester) fill(ctx context.Context, j *job) error {
-	deadline := time.Now().Add(in.opts.BatchWait)
+	fctx, cancel := context.WithTimeout(ctx, in.opts.BatchWait) // one for the batch, not one per message
+	defer cancel()
 	size := 0
 	for len(j.msgs) < in.opts.BatchSize && size < in.opts.BatchBytes {
-		fctx, cancel := context.WithDeadline(ctx, deadline)
 		m, err := in.reader.FetchMessage(fctx)
-		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -366,12 +366,31 @@ func (in *Ingester) fill(ctx context.Context, j *job) error {
 	return nil
 }
 
+// observe counts a batch's messages per topic and sets each partition's lag as of its last
+// message: once per batch, not once per message.
+func (in *Ingester) observe(msgs []pending) {
+	var topics []string
+	var counts []int
+	for _, p := range msgs {
+		i := slices.Index(topics, p.msg.Topic)
+		if i < 0 {
+			i = len(topics)
+			topics, counts = append(topics, p.msg.Topic), append(counts, 0)
+		}
+		counts[i]++
+	}
+	for i, t := range topics {
+		in.metrics.Consumed.WithLabelValues(t).Add(float64(counts[i]))
+	}
+	for _, m := range lastOfEachPartition(msgs) {
+		in.metrics.Lag.WithLabelValues(m.Topic, strconv.Itoa(m.Partition)).Set(float64(max(m.HighWaterMark-m.Offset-1, 0)))
+	}
+}
+
 // add decodes and validates one message into the batch. An invalid message gets its dead
 // letter.
 func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) pending {
 	cfg := in.conn.Config()
-	in.metrics.Consumed.WithLabelValues(m.Topic).Inc()
-	in.metrics.Lag.WithLabelValues(m.Topic, strconv.Itoa(m.Partition)).Set(float64(max(m.HighWaterMark-m.Offset-1, 0)))
 	src := pipeline.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time}
 	// The size first, before any work on the message: a message over the limit is archived
 	// and dead-lettered, never parsed.

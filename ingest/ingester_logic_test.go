@@ -194,7 +194,7 @@ func TestNewConfiguresACommitAfterWriteConsumer(t *testing.T) {
 }
 
 // TestAddSortsEachMessage: a valid report or event goes to its record, anything else is an
-// invalid message with a code; the consumed counter and the lag gauge follow the message.
+// invalid message with a code; the consumed counter and the lag gauge follow the batch.
 func TestAddSortsEachMessage(t *testing.T) {
 	in, _ := logicIngester(t)
 	for _, tc := range []struct {
@@ -214,7 +214,9 @@ func TestAddSortsEachMessage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			batch := in.pipe.NewBatch()
 			before := counter(t, in.metrics.Consumed.WithLabelValues(tc.topic))
-			dead := in.add(batch, kafka.Message{Topic: tc.topic, Partition: 2, Offset: 40, HighWaterMark: 50, Key: []byte("k"), Value: tc.value}).dead
+			p := in.add(batch, kafka.Message{Topic: tc.topic, Partition: 2, Offset: 40, HighWaterMark: 50, Key: []byte("k"), Value: tc.value})
+			in.observe([]pending{p})
+			dead := p.dead
 			switch {
 			case tc.code == "" && dead != nil:
 				t.Fatalf("valid message refused: %v", dead)
@@ -415,5 +417,25 @@ func TestThroughputIsOverTheBusyTime(t *testing.T) {
 	}
 	if got := (Stats{Reports: 5, FirstFetch: start, LastCommit: start}).Throughput(); got != 0 {
 		t.Errorf("throughput of no busy time %v, want 0", got)
+	}
+}
+
+// observe counts every message of a batch once and takes each partition's lag from its last
+// message.
+func TestObserveCountsTheBatchAndTheLagOfEachPartition(t *testing.T) {
+	in, _ := logicIngester(t)
+	before := counter(t, in.metrics.Consumed.WithLabelValues("o.v1"))
+	in.observe([]pending{
+		{msg: kafka.Message{Topic: "o.v1", Partition: 0, Offset: 5, HighWaterMark: 20}},
+		{msg: kafka.Message{Topic: "o.v1", Partition: 1, Offset: 3, HighWaterMark: 4}},
+		{msg: kafka.Message{Topic: "o.v1", Partition: 0, Offset: 9, HighWaterMark: 20}},
+	})
+	if got := counter(t, in.metrics.Consumed.WithLabelValues("o.v1")) - before; got != 3 {
+		t.Errorf("consumed counter moved by %v, want 3", got)
+	}
+	for partition, want := range map[string]float64{"0": 10, "1": 0} {
+		if lag := counter(t, in.metrics.Lag.WithLabelValues("o.v1", partition)); lag != want {
+			t.Errorf("partition %s: lag %v, want %v", partition, lag, want)
+		}
 	}
 }
