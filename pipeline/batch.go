@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/contract"
+	"github.com/ecowatch/ecowatch/internal/swar"
 	"github.com/ecowatch/ecowatch/privacy"
 	"github.com/ecowatch/ecowatch/region"
 )
@@ -359,10 +360,25 @@ func clean(s string) string {
 }
 
 // hasControl reports whether s holds a control character (unicode.IsControl: U+0000–U+001F,
-// U+007F–U+009F) other than newline and tab, a byte at a time: the C1 controls are the only
-// ones beyond ASCII, encoded as 0xC2 0x80–0x9F.
+// U+007F–U+009F) other than newline and tab. The C1 controls are the only ones beyond ASCII,
+// encoded as 0xC2 0x80–0x9F. Eight bytes at a time: a word with none of the bytes that can
+// start one is passed over; the others are looked at a byte at a time.
 func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if x := swar.Load(s, i); swar.HasLess(x, 0x20) || swar.HasByte(x, 0x7f) || swar.HasByte(x, 0xc2) {
+			if controlIn(s, i, i+8) {
+				return true
+			}
+		}
+	}
+	return controlIn(s, i, len(s))
+}
+
+// controlIn is hasControl for the bytes of s in [from, to), a byte at a time (a C1 control's
+// second byte may lie past to).
+func controlIn(s string, from, to int) bool {
+	for i := from; i < to; i++ {
 		switch c := s[i]; {
 		case c < 0x20:
 			if c != '\n' && c != '\t' {

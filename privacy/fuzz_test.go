@@ -76,3 +76,15 @@ func clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// FuzzHasDigitOrAt: eight bytes at a time is strings.ContainsAny a byte at a time.
+func FuzzHasDigitOrAt(f *testing.F) {
+	for _, s := range []string{"", "电话", "一二三四五六七八九", "abcdefg9", "abcdefgh@", "河道发黑/:;?", "\x2f\x3a\x3f\x40"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := hasDigitOrAt(s), strings.ContainsAny(s, "0123456789@"); got != want {
+			t.Fatalf("hasDigitOrAt(%q) = %v, want %v", s, got, want)
+		}
+	})
+}

@@ -3,6 +3,8 @@ package privacy
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecowatch/ecowatch/internal/swar"
 )
 
 // Mask replaces redacted text.
@@ -49,7 +51,7 @@ func (sec Secrets) Redact(text string) string {
 	for _, s := range sec.list {
 		text = strings.ReplaceAll(text, s, Mask)
 	}
-	if !strings.ContainsAny(text, "0123456789@") {
+	if !hasDigitOrAt(text) {
 		return text
 	}
 	m := masker{text: text}
@@ -249,4 +251,20 @@ func isLocalChar(c byte) bool {
 
 func isDomainChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || c == '.' || c == '-'
+}
+
+// hasDigitOrAt is strings.ContainsAny(s, "0123456789@"), eight bytes at a time.
+func hasDigitOrAt(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if x := swar.Load(s, i); swar.HasLess(x^swar.Repeat('0'), 10) || swar.HasByte(x, '@') {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; isDigit(c) || c == '@' {
+			return true
+		}
+	}
+	return false
 }
