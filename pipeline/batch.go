@@ -63,17 +63,16 @@ type Tables struct {
 // reports, case events or errors tables, and always in the raw archive. A Batch is reused:
 // Reset empties it, keeping its memory.
 type Batch struct {
-	p                          *Pipeline
-	now                        int64 // ingested_at, Unix seconds
-	reports                    reportColumns
-	events                     eventColumns
-	contacts                   contactColumns
-	raw                        rawColumns
-	errs                       errorColumns
-	schemas                    [5]schema // of the five above, in Tables' order
-	nReports, nEvents, nErrors int
-	scratch                    []byte // reused for a reporter's JSON and coordinates
-	sealed                     arena  // the batch's sealed values
+	p        *Pipeline
+	now      int64 // ingested_at, Unix seconds
+	reports  reportColumns
+	events   eventColumns
+	contacts contactColumns
+	raw      rawColumns
+	errs     errorColumns
+	schemas  [5]schema // of the five above, in Tables' order
+	scratch  []byte    // reused for a reporter's JSON and coordinates
+	sealed   arena     // the batch's sealed values
 	// places caches placeOf (code → place) as codes are first seen: the lookups walk the
 	// division tree and the basin lines. Kept across Reset.
 	places map[string]place
@@ -93,7 +92,6 @@ func (b *Batch) Reset() {
 	for _, s := range b.schemas {
 		s.reset()
 	}
-	b.nReports, b.nEvents, b.nErrors = 0, 0, 0
 	b.sealed.reset()
 	now := time.Now()
 	if b.p.Now != nil {
@@ -102,22 +100,23 @@ func (b *Batch) Reset() {
 	b.now = now.Unix()
 }
 
-// Len is the number of messages in the batch.
-func (b *Batch) Len() int { return b.nReports + b.nEvents + b.nErrors }
+// Len is the number of messages in the batch: each is in the raw archive.
+func (b *Batch) Len() int { return b.raw.outcome.len() }
 
 // Counts returns how many reports, case events and invalid messages the batch holds.
-func (b *Batch) Counts() (reports, events, invalid int) { return b.nReports, b.nEvents, b.nErrors }
+func (b *Batch) Counts() (reports, events, invalid int) {
+	return b.reports.reportID.len(), b.events.eventID.len(), b.errs.code.len()
+}
 
 // AddReport adds a validated report.
 func (b *Batch) AddReport(src Source, r *contract.Report) {
-	b.nReports++
 	secrets := privacy.NewSecrets(reporterSecrets(r.Reporter)...)
 	c := &b.reports
 	c.reportID.add(r.ReportID)
 	c.version.add(r.Version)
 	c.kind.add(r.Kind)
 	c.channel.add(r.Channel)
-	c.receivedAt.add(unix(r.ReceivedAt.Time))
+	c.receivedAt.add(r.ReceivedAt.Time.Unix())
 	pl, ok := b.places[r.RegionCode]
 	if !ok {
 		pl = b.p.placeOf(r.RegionCode)
@@ -162,7 +161,7 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 	}
 	c.anonymous.add(anon)
 	c.coReporters.add(r.CoReporters)
-	c.flags.add(nonNil(r.Flags))
+	c.flags.add(r.Flags)
 	c.intakeOrg.add(r.IntakeOrg)
 	c.source.add(src)
 	c.ingestedAt.add(b.now)
@@ -181,12 +180,11 @@ func (b *Batch) AddReport(src Source, r *contract.Report) {
 
 // AddEvent adds a validated case event.
 func (b *Batch) AddEvent(src Source, e *contract.CaseEvent) {
-	b.nEvents++
 	c := &b.events
 	c.eventID.add(e.EventID)
 	c.reportID.add(e.ReportID)
 	c.typ.add(e.Type)
-	c.at.add(unix(e.At.Time))
+	c.at.add(e.At.Time.Unix())
 	c.orgCode.add(e.OrgCode)
 	c.toOrgCode.add(e.ToOrgCode)
 	c.extensionDays.add(e.ExtensionDays)
@@ -201,7 +199,6 @@ func (b *Batch) AddEvent(src Source, e *contract.CaseEvent) {
 
 // AddInvalid records a message that failed validation; its bytes are sealed.
 func (b *Batch) AddInvalid(src Source, e *contract.Error) {
-	b.nErrors++
 	c := &b.errs
 	c.source.add(src)
 	c.messageKey.add(safeKey(src.Key))
@@ -211,7 +208,7 @@ func (b *Batch) AddInvalid(src Source, e *contract.Error) {
 	c.keyID.add(b.p.Keys.KeyID())
 	b.scratch = appendCoordinates(b.scratch[:0], src)
 	c.sealed.add(b.seal(src.Value, b.scratch))
-	c.messageTime.add(unix(src.Time))
+	c.messageTime.add(src.Time.Unix())
 	c.failedAt.add(b.now)
 	b.addRaw(src, "dead_letter")
 }
@@ -224,7 +221,7 @@ func (b *Batch) addRaw(src Source, outcome string) {
 	b.scratch = appendCoordinates(b.scratch[:0], src)
 	c.sealed.add(b.seal(src.Value, b.scratch))
 	c.size.add(uint32(len(src.Value)))
-	c.messageTime.add(unix(src.Time))
+	c.messageTime.add(src.Time.Unix())
 	c.outcome.add(outcome)
 	c.ingestedAt.add(b.now)
 }
@@ -281,20 +278,12 @@ func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), le
 // Tables returns the batch's rows, valid until Reset.
 func (b *Batch) Tables() Tables {
 	return Tables{
-		Reports:    b.schemas[0].table(b.nReports),
-		CaseEvents: b.schemas[1].table(b.nEvents),
-		Contacts:   b.schemas[2].table(len(b.contacts.reportID)),
-		Raw:        b.schemas[3].table(b.Len()),
-		Errors:     b.schemas[4].table(b.nErrors),
+		Reports:    b.schemas[0].table(),
+		CaseEvents: b.schemas[1].table(),
+		Contacts:   b.schemas[2].table(),
+		Raw:        b.schemas[3].table(),
+		Errors:     b.schemas[4].table(),
 	}
-}
-
-// nonNil is items, or an empty list for none (the driver refuses a nil row of an array).
-func nonNil(items []string) []string {
-	if items == nil {
-		return []string{}
-	}
-	return items
 }
 
 // OpenRaw decrypts an archived message (raw_messages.sealed_value or ingest_errors.sealed_value).

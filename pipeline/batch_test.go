@@ -25,6 +25,11 @@ func newPipeline(t testing.TB) *Pipeline {
 		Now: func() time.Time { return time.Date(2026, 3, 16, 0, 0, 0, 0, calendar.Shanghai) }}
 }
 
+// newValidator checks messages as ingest does, as of a fixed day after the simulated ones.
+func newValidator() *contract.Validator {
+	return &contract.Validator{Regions: region.Default(), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, calendar.Shanghai) }}
+}
+
 // values is the column name of t, of Go type []T.
 func values[T any](tb testing.TB, t Table, name string) []T {
 	tb.Helper()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
-	"github.com/ecowatch/ecowatch/region"
 	"github.com/ecowatch/ecowatch/simulate"
 )
 
@@ -52,13 +51,13 @@ func processCPU() time.Duration {
 
 // BenchmarkReportPath is ingest's per-message work on realistic reports, without Kafka or
 // ClickHouse: decoding and validation, then normalisation, enrichment, redaction, sealing and
-// the archive into a batch of 5,000 (reused, as ingest does), and the batch's tables. cpu-µs/report is the process's
-// CPU time per report.
+// the archive into a batch of 5,000 (reused, as ingest does), and the batch's tables.
+// cpu-µs/report is the process's CPU time per report.
 func BenchmarkReportPath(b *testing.B) {
 	vals := simulatedValues(b, 5000)
 	p := newPipeline(b)
 	p.Now = nil
-	v := &contract.Validator{Regions: region.Default(), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, calendar.Shanghai) }}
+	v := newValidator()
 	runtime.GC() // the simulator's garbage is not the path's
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -83,7 +82,7 @@ func BenchmarkReportPath(b *testing.B) {
 // BenchmarkDecodeReport is decoding and validation alone.
 func BenchmarkDecodeReport(b *testing.B) {
 	vals := simulatedValues(b, 5000)
-	v := &contract.Validator{Regions: region.Default(), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, calendar.Shanghai) }}
+	v := newValidator()
 	runtime.GC() // the simulator's garbage is not the path's
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -102,7 +101,7 @@ func BenchmarkAddReport(b *testing.B) {
 	vals := simulatedValues(b, 5000)
 	p := newPipeline(b)
 	p.Now = nil
-	v := &contract.Validator{Regions: region.Default(), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, calendar.Shanghai) }}
+	v := newValidator()
 	reports := make([]*contract.Report, len(vals))
 	for i, val := range vals {
 		r, err := v.DecodeReport(val)

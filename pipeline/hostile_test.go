@@ -5,11 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecowatch/ecowatch/calendar"
 	"github.com/ecowatch/ecowatch/contract"
 	"github.com/ecowatch/ecowatch/contract/contracttest"
 	"github.com/ecowatch/ecowatch/internal/cputime"
-	"github.com/ecowatch/ecowatch/region"
 )
 
 // messageBudget is the most CPU time ingest's whole per-message work — decoding, validation,
@@ -22,7 +20,7 @@ const messageBudget = 50 * time.Millisecond
 // messageBudget of CPU each. The valid shapes go all the way through redaction.
 func TestHostileMessagesWithinBudget(t *testing.T) {
 	p := newPipeline(t)
-	v := &contract.Validator{Regions: region.Default(), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, calendar.Shanghai) }}
+	v := newValidator()
 	stored := 0
 	for _, topic := range []string{contract.SchemaReports, contract.SchemaCaseEvents} {
 		shapes := contracttest.Reports(7)

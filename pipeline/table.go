@@ -1,7 +1,5 @@
 package pipeline
 
-import "time"
-
 // Table is the rows a batch holds for one ClickHouse table, column by column: Columns[i]
 // names the column that Values[i] fills. Each value is a Go slice of the type the ClickHouse
 // driver appends whole, with no conversion:
@@ -25,6 +23,7 @@ type column[T any] []T
 
 func (c *column[T]) add(v T)     { *c = append(*c, v) }
 func (c *column[T]) values() any { return []T(*c) }
+func (c *column[T]) len() int    { return len(*c) }
 
 // reset empties the column, keeping its memory; old values are cleared so that the strings
 // of the last batch are not kept alive.
@@ -36,6 +35,7 @@ func (c *column[T]) reset() {
 // anyColumn is a column of whatever type.
 type anyColumn interface {
 	values() any
+	len() int
 	reset()
 }
 
@@ -49,9 +49,9 @@ type named struct {
 // columns are named.
 type schema []named
 
-// table returns the rows of the columns.
-func (s schema) table(rows int) Table {
-	t := Table{Columns: make([]string, len(s)), Values: make([]any, len(s)), Len: rows}
+// table returns the rows of the columns (each column holds one value a row).
+func (s schema) table() Table {
+	t := Table{Columns: make([]string, len(s)), Values: make([]any, len(s)), Len: s[0].col.len()}
 	for i, c := range s {
 		t.Columns[i], t.Values[i] = c.name, c.col.values()
 	}
@@ -63,6 +63,3 @@ func (s schema) reset() {
 		c.col.reset()
 	}
 }
-
-// unix is a DateTime column's value.
-func unix(t time.Time) int64 { return t.Unix() }
