@@ -4,6 +4,7 @@ package broker
 // readiness) are exercised by the integration tests.
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -271,5 +272,63 @@ func TestTemporaryKafkaErrorsAreAskedAgain(t *testing.T) {
 		if got := temporary(tc.err); got != tc.want {
 			t.Errorf("temporary(%v) = %v, want %v", tc.err, got, tc.want)
 		}
+	}
+}
+
+// The reader's connections: what the broker sends arrives intact through kafka-go's small
+// reads, and a read deadline — kafka-go bounds every request by one — still ends a read that
+// waits for bytes that do not come.
+func TestReaderConnectionsAreBufferedAndKeepDeadlines(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sent := make([]byte, 3*readBuffer+123)
+	for i := range sent {
+		sent[i] = byte(i * 7)
+	}
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Write(sent[:10])
+		time.Sleep(10 * time.Millisecond)
+		c.Write(sent[10:])
+		time.Sleep(5 * time.Second) // then nothing more, the connection open
+	}()
+	c, err := New(testKafka())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dialer().DialFunc == nil {
+		t.Fatal("the readers' dialer does not buffer its connections")
+	}
+	conn, err := c.Dialer().DialFunc(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	got := make([]byte, 0, len(sent))
+	small := make([]byte, 4096) // kafka-go's own buffer
+	for len(got) < len(sent) {
+		n, err := conn.Read(small)
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", len(got), err)
+		}
+		got = append(got, small[:n]...)
+	}
+	if !bytes.Equal(got, sent) {
+		t.Fatal("the bytes read through the buffer differ from the bytes sent")
+	}
+	conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	start := time.Now()
+	if _, err := conn.Read(small); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a read past the deadline returned %v, want a deadline error", err)
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Errorf("the deadline ended the read only after %s", waited)
 	}
 }
