@@ -1,6 +1,11 @@
 // Package broker is ecowatch's one way to reach Kafka: connection security (TLS, SASL) from the
-// configuration, topic creation, and writers. Readers and writers elsewhere get their dialer
-// and transport here so that a production cluster is configured in one place.
+// configuration, topic creation, and writers. Readers, writers and consumers elsewhere get
+// their dialer, transport or client options here so that a production cluster is configured in
+// one place.
+//
+// Two clients are configured here: kafka-go for writers, admin requests and the tests' readers,
+// and franz-go for ingest's consumer group, the one hot path (docs/benchmarks.md: it decodes a
+// fetch's record batches without copying each message or handing it to another goroutine).
 //
 // It knows topics and bytes, not the contracts, and nothing of ClickHouse.
 package broker
@@ -21,6 +26,10 @@ import (
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
+	"github.com/twmb/franz-go/pkg/kgo"
+	kgosasl "github.com/twmb/franz-go/pkg/sasl"
+	kgoplain "github.com/twmb/franz-go/pkg/sasl/plain"
+	kgoscram "github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/ecowatch/ecowatch/config"
 )
@@ -30,6 +39,8 @@ type Conn struct {
 	cfg  config.Kafka
 	tls  *tls.Config
 	sasl sasl.Mechanism
+	// consumerSASL is the same mechanism for franz-go.
+	consumerSASL kgosasl.Mechanism
 }
 
 // New prepares TLS and SASL from the configuration. It does not connect.
@@ -54,10 +65,13 @@ func New(cfg config.Kafka) (*Conn, error) {
 	case "", "none":
 	case "plain":
 		c.sasl = plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}
+		c.consumerSASL = kgoplain.Auth{User: cfg.SASLUsername, Pass: cfg.SASLPassword}.AsMechanism()
 	case "scram-sha-256":
 		c.sasl, err = scram.Mechanism(scram.SHA256, cfg.SASLUsername, cfg.SASLPassword)
+		c.consumerSASL = kgoscram.Auth{User: cfg.SASLUsername, Pass: cfg.SASLPassword}.AsSha256Mechanism()
 	case "scram-sha-512":
 		c.sasl, err = scram.Mechanism(scram.SHA512, cfg.SASLUsername, cfg.SASLPassword)
+		c.consumerSASL = kgoscram.Auth{User: cfg.SASLUsername, Pass: cfg.SASLPassword}.AsSha512Mechanism()
 	default:
 		return nil, fmt.Errorf("broker: kafka.sasl-mechanism %q is not accepted (accepted: none, plain, scram-sha-256, scram-sha-512)", cfg.SASLMechanism)
 	}
@@ -99,6 +113,19 @@ type bufferedConn struct {
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// ConsumerOpts are the franz-go options that reach the brokers — seeds, TLS, SASL — for a
+// consumer to add its own to.
+func (c *Conn) ConsumerOpts() []kgo.Opt {
+	opts := []kgo.Opt{kgo.SeedBrokers(c.cfg.Brokers...), kgo.DialTimeout(10 * time.Second)}
+	if c.tls != nil {
+		opts = append(opts, kgo.DialTLSConfig(c.tls)) // franz-go sets ServerName per broker
+	}
+	if c.consumerSASL != nil {
+		opts = append(opts, kgo.SASL(c.consumerSASL))
+	}
+	return opts
+}
 
 // Transport is for kafka-go writers and clients.
 func (c *Conn) Transport() *kafka.Transport {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ecowatch/ecowatch/broker"
 	"github.com/ecowatch/ecowatch/contract"
@@ -74,7 +75,7 @@ func (s Stats) Throughput() float64 {
 type Ingester struct {
 	opts      Options
 	conn      *broker.Conn
-	reader    *kafka.Reader // joined when Run starts
+	reader    *kgo.Client // joins the group when Run starts
 	dlq       *kafka.Writer
 	store     TableWriter
 	pipe      *pipeline.Pipeline
@@ -115,14 +116,13 @@ func New(conn *broker.Conn, w TableWriter, pipe *pipeline.Pipeline, v *contract.
 	}
 }
 
-// limitWait bounds the start-up questions to the broker about its limits.
+// limitWait bounds the start-up question to the broker about the dead-letter topic's limit.
 const limitWait = 10 * time.Second
 
-// start reads the limits of the topics from the broker — the dead-letter writer's batches are
-// bounded by what dlq.v1 accepts, the reader fetches at least the largest message the input
-// topics accept — and joins the consumer group. When the broker does not answer, Kafka's
-// documented defaults are used and a warning says so.
-func (in *Ingester) start(ctx context.Context) {
+// start reads the limit of the dead-letter topic from the broker — the dead-letter writer's
+// batches are bounded by what dlq.v1 accepts; when the broker does not answer, Kafka's
+// documented default is used and a warning says so — and joins the consumer group.
+func (in *Ingester) start(ctx context.Context) error {
 	cfg := in.conn.Config()
 	lctx, cancel := context.WithTimeout(ctx, limitWait)
 	defer cancel()
@@ -130,68 +130,93 @@ func (in *Ingester) start(ctx context.Context) {
 		in.log.Warn("the limit of the dead-letter topic is unknown; assuming Kafka's default", "topic", cfg.TopicDLQ,
 			"max_message_bytes", broker.DefaultMaxMessageBytes, "err", err)
 	}
-	fetch := 16 << 20
-	for _, topic := range []string{cfg.TopicReports, cfg.TopicEvents} {
-		limit, err := in.conn.MaxMessageBytes(lctx, topic)
-		if err != nil {
-			in.log.Warn("the limit of an input topic is unknown; assuming Kafka's default", "topic", topic, "err", err)
-			limit = broker.DefaultMaxMessageBytes
-		}
-		fetch = max(fetch, limit+(1<<20))
+	in.log.Info("Kafka limits", "dead_letter_batch_bytes", in.dlq.BatchBytes, "fetch_bytes", fetchBytes)
+	reader, err := kgo.NewClient(in.readerOpts()...)
+	if err != nil {
+		return fmt.Errorf("ingest: the consumer of %s and %s: %w", cfg.TopicReports, cfg.TopicEvents, err)
 	}
-	in.log.Info("Kafka limits", "dead_letter_batch_bytes", in.dlq.BatchBytes, "fetch_bytes", fetch)
-	in.reader = in.newReader(fetch)
+	in.reader = reader
+	return nil
 }
 
-// queueCapacity bounds the messages the reader fetches ahead of ingest (kafka-go's default),
-// each possibly as large as the broker allows: a queue of BatchSize (16,000) could hold 16 GB
-// of messages of 1 MB. Measured with 150,000 reports, 100 is as fast.
-const queueCapacity = 100
+// fetchBytes bounds one fetch: the client holds at most one fetch ahead per broker, so ingest's
+// memory is two batches and a fetch per broker. A message larger than this — as large as a
+// topic allows — still comes, alone: a broker always returns the first record batch of a fetch
+// whatever its size (Kafka's fetch.max.bytes). 4 MiB is as fast as 16 MiB (docs/benchmarks.md)
+// and keeps the peak under 300 MB.
+const fetchBytes = 4 << 20
 
-// newReader joins the consumer group: it resumes from the committed offsets. fetchBytes is at
-// least the largest message the broker may hand out, so that no message is too large to read.
-func (in *Ingester) newReader(fetchBytes int) *kafka.Reader {
-	cfg, opts := in.conn.Config(), in.opts
-	return kafka.NewReader(kafka.ReaderConfig{
-		Brokers:           cfg.Brokers,
-		GroupID:           cfg.Group,
-		GroupTopics:       []string{cfg.TopicReports, cfg.TopicEvents},
-		Dialer:            in.conn.Dialer(),
-		MinBytes:          1,
-		MaxBytes:          fetchBytes,
-		MaxWait:           250 * time.Millisecond,
-		QueueCapacity:     min(opts.BatchSize, queueCapacity),
-		CommitInterval:    0, // synchronous commits, only after the batch is durable
-		StartOffset:       kafka.FirstOffset,
-		HeartbeatInterval: 3 * time.Second,
-		SessionTimeout:    30 * time.Second,
-		RebalanceTimeout:  30 * time.Second,
-		ReadBackoffMin:    50 * time.Millisecond,
-		ReadBackoffMax:    500 * time.Millisecond,
-		// kafka-go's own account of dials, joins and rebalances; it names brokers, groups
-		// and partitions, never message content.
-		ErrorLogger: kafka.LoggerFunc(func(format string, args ...any) {
-			in.log.Debug("kafka reader: " + fmt.Sprintf(format, args...))
-		}),
-	})
+// readerOpts configure the consumer group: both input topics, from the committed offsets (the
+// first offset of a partition the group never committed), offsets committed by ingest only
+// after a batch is durable.
+//
+// The group assigns partitions by ranges, as kafka-go's group reader did first: an ingest of an
+// earlier release and one of this release can share the group during a rolling upgrade.
+func (in *Ingester) readerOpts() []kgo.Opt {
+	cfg := in.conn.Config()
+	return append(in.conn.ConsumerOpts(),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.TopicReports, cfg.TopicEvents),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.Balancers(kgo.RangeBalancer()),
+		kgo.FetchMaxBytes(fetchBytes),
+		kgo.FetchMaxPartitionBytes(fetchBytes),
+		kgo.FetchMaxWait(250*time.Millisecond),
+		kgo.HeartbeatInterval(3*time.Second),
+		kgo.SessionTimeout(30*time.Second),
+		kgo.RebalanceTimeout(30*time.Second),
+		kgo.WithLogger(clientLog{in.log}),
+	)
+}
+
+// clientLog passes franz-go's account of dials, joins and rebalances to the log: its warnings
+// and errors as warnings, the rest at debug. It names brokers, groups and partitions, never
+// message content.
+type clientLog struct{ log *slog.Logger }
+
+func (l clientLog) Level() kgo.LogLevel {
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		return kgo.LogLevelInfo
+	}
+	return kgo.LogLevelWarn
+}
+
+func (l clientLog) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	lv := slog.LevelDebug
+	if level <= kgo.LogLevelWarn {
+		lv = slog.LevelWarn
+	}
+	l.log.Log(context.Background(), lv, "kafka consumer: "+msg, keyvals...)
 }
 
 // Close leaves the consumer group and closes the dead-letter writer.
 func (in *Ingester) Close() error {
-	var err error
 	if in.reader != nil {
-		err = in.reader.Close()
+		in.reader.Close()
 	}
-	return errors.Join(err, in.dlq.Close())
+	return in.dlq.Close()
 }
 
 // Stats returns what has been made durable so far. Not safe to call concurrently with Run.
 func (in *Ingester) Stats() Stats { return in.stats }
 
+// message is a fetched message as ingest keeps it: where it is, its bytes until the batch has
+// taken what it needs of them, and its partition's high-water mark when it was fetched.
+type message struct {
+	Topic         string
+	Partition     int
+	Offset        int64
+	LeaderEpoch   int32 // of the partition's leader that served it, for the commit
+	Key, Value    []byte
+	Time          time.Time
+	HighWaterMark int64
+}
+
 // pending is one fetched message and, if invalid, its error and its dead letter (nil when
 // the dead letter cannot be written: it would not fit the dead-letter topic).
 type pending struct {
-	msg    kafka.Message
+	msg    message
 	dead   *contract.Error
 	letter *kafka.Message
 }
@@ -209,7 +234,9 @@ type pending struct {
 func (in *Ingester) Run(ctx context.Context) error {
 	in.stopping = ctx
 	if in.reader == nil {
-		in.start(ctx)
+		if err := in.start(ctx); err != nil {
+			return err
+		}
 	}
 	jobs := make(chan *job) // unbuffered: at most one batch flushing and one filling
 	// The jobs take turns, each reused: one fills while the other is made durable.
@@ -277,7 +304,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return finish(nil)
 			}
-			// The reader heals itself (it dials again and rejoins the group); a fetch error only
+			// The client heals itself (it dials again and rejoins the group); a fetch error only
 			// says it has not yet. Ingest keeps running through a broker outage.
 			in.metrics.Retries.WithLabelValues("fetch").Inc()
 			in.log.Warn("fetching from Kafka failed; the reader keeps trying", "backoff", fetchBackoff, "err", err)
@@ -336,35 +363,52 @@ func (j *job) reset() {
 
 // fill fetches up to BatchSize messages into j, waiting at most BatchWait after the first one
 // (or BatchWait for the first one, so that idleness is noticed). It returns a non-nil error
-// when ctx ended or the reader reported a failure (a broker out of reach, a rejoin that
-// failed).
+// when ctx ended or the client reported a failure (a partition it cannot read, say).
+//
+// BatchBytes is checked between polls: a batch may pass it by the messages of one poll, at
+// most pollRecords of them.
 func (in *Ingester) fill(ctx context.Context, j *job) error {
-	fctx, cancel := context.WithTimeout(ctx, in.opts.BatchWait) // one for the batch, not one per message
+	fctx, cancel := context.WithTimeout(ctx, in.opts.BatchWait) // one for the batch, not one per poll
 	defer cancel()
 	size := 0
 	for len(j.msgs) < in.opts.BatchSize && size < in.opts.BatchBytes {
-		m, err := in.reader.FetchMessage(fctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		fetches := in.reader.PollRecords(fctx, min(in.opts.BatchSize-len(j.msgs), pollRecords))
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			for _, r := range p.Records {
+				if in.stats.FirstFetch.IsZero() {
+					in.stats.FirstFetch = time.Now()
+				}
+				size += len(r.Key) + len(r.Value)
+				m := message{Topic: r.Topic, Partition: int(r.Partition), Offset: r.Offset, LeaderEpoch: r.LeaderEpoch,
+					Key: r.Key, Value: r.Value, Time: r.Timestamp, HighWaterMark: p.HighWatermark}
+				pm := in.add(j.batch, m)
+				// The batch holds what it needs of the bytes (sealed, decoded); from here on only
+				// the coordinates are, for the commit and the logs.
+				pm.msg.Key, pm.msg.Value = nil, nil
+				j.msgs = append(j.msgs, pm)
 			}
-			if errors.Is(err, context.DeadlineExceeded) {
-				return nil
+		})
+		var err error
+		fetches.EachError(func(topic string, partition int32, e error) {
+			if err == nil {
+				err = fmt.Errorf("topic %s partition %d: %w", topic, partition, e)
 			}
+		})
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil
+		default:
 			return fmt.Errorf("ingest: fetching from Kafka: %w", err)
 		}
-		if in.stats.FirstFetch.IsZero() {
-			in.stats.FirstFetch = time.Now()
-		}
-		size += len(m.Key) + len(m.Value)
-		p := in.add(j.batch, m)
-		// The batch holds what it needs of the bytes (sealed, decoded); from here on only the
-		// coordinates are, for the commit and the logs.
-		p.msg.Key, p.msg.Value, p.msg.Headers = nil, nil, nil
-		j.msgs = append(j.msgs, p)
 	}
 	return nil
 }
+
+// pollRecords is the most messages fill takes from the client at a time.
+const pollRecords = 1000
 
 // observe counts a batch's messages per topic and sets each partition's lag as of its last
 // message: once per batch, not once per message.
@@ -389,7 +433,7 @@ func (in *Ingester) observe(msgs []pending) {
 
 // add decodes and validates one message into the batch. An invalid message gets its dead
 // letter.
-func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) pending {
+func (in *Ingester) add(batch *pipeline.Batch, m message) pending {
 	cfg := in.conn.Config()
 	src := pipeline.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Time: m.Time}
 	// The size first, before any work on the message: a message over the limit is archived
@@ -398,18 +442,20 @@ func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) pending {
 	if e := contract.CheckSize(m.Value); e != nil {
 		verr = e
 	}
-	// The shared decoders: kafka-go allocates each message's bytes, and ingest never writes them.
+	// The shared decoders' values view the bytes they decode: a copy the batch keeps until it
+	// is reset, not the client's fetch buffer, which would stay alive with them (measured: a
+	// batch pinned several fetches of 16 MiB).
 	switch {
 	case verr != nil:
 	case m.Topic == cfg.TopicReports:
 		var r *contract.Report
-		if r, verr = in.validator.DecodeReportShared(m.Value); verr == nil {
+		if r, verr = in.validator.DecodeReportShared(batch.Keep(m.Value)); verr == nil {
 			batch.AddReport(src, r)
 			return pending{msg: m}
 		}
 	case m.Topic == cfg.TopicEvents:
 		var e *contract.CaseEvent
-		if e, verr = in.validator.DecodeCaseEventShared(m.Value); verr == nil {
+		if e, verr = in.validator.DecodeCaseEventShared(batch.Keep(m.Value)); verr == nil {
 			batch.AddEvent(src, e)
 			return pending{msg: m}
 		}
@@ -435,7 +481,7 @@ func (in *Ingester) add(batch *pipeline.Batch, m kafka.Message) pending {
 // topic (bounded as dead letters are, only a topic configured far below Kafka's default
 // refuses one): the message is then in ingest_errors only, and an error log and
 // ecowatch_ingest_dead_letters_unwritten_total say so.
-func (in *Ingester) deadLetter(m kafka.Message, e *contract.Error) *kafka.Message {
+func (in *Ingester) deadLetter(m message, e *contract.Error) *kafka.Message {
 	dl := contract.NewDeadLetter(m.Topic, m.Partition, m.Offset, m.Key, m.Value, e, time.Now())
 	b, err := json.Marshal(dl)
 	if err != nil { // a struct of strings, bytes and numbers: cannot happen
@@ -450,7 +496,7 @@ func (in *Ingester) deadLetter(m kafka.Message, e *contract.Error) *kafka.Messag
 }
 
 // unwritten records a dead letter that cannot be written to the dead-letter topic.
-func (in *Ingester) unwritten(m kafka.Message, code contract.Code, err error) {
+func (in *Ingester) unwritten(m message, code contract.Code, err error) {
 	in.metrics.DeadLettersUnwritten.WithLabelValues(string(code)).Inc()
 	in.log.Error("dead letter not written to the dead-letter topic; the message is in ingest_errors and the sealed archive",
 		"topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "code", code, "dead_letter_topic", in.dlq.Topic, "err", err)
@@ -488,18 +534,18 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 		}
 		in.metrics.Written.WithLabelValues(t.name).Add(float64(t.rows.Len))
 	}
-	kmsgs := lastOfEachPartition(msgs)
+	var last []*kgo.Record
+	for _, m := range lastOfEachPartition(msgs) {
+		last = append(last, &kgo.Record{Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset, LeaderEpoch: m.LeaderEpoch})
+	}
 	// A commit that keeps failing — typically because a broker restart or a rebalance ended the
 	// consumer generation these messages were fetched in — must not stop ingest: the rows are
 	// already durable, so the messages are simply delivered again later and absorbed by the
-	// tables. The commit is retried for a while, then given up with a warning. The reader is
-	// not replaced: kafka-go's group reader redials and rejoins by itself once the broker is
-	// back (measured: ingest resumes about 40 s after a restart), whereas closing it and
-	// joining with a new one stalled ingest in the broker-restart fault test.
-	// On SIGTERM a commit is given up at once, even its first attempt (kafka-go waits for a
-	// consumer generation that a broker outage ended until the attempt's deadline): the rows
-	// are durable, so nothing is lost.
-	err := in.retryFor(ctx, "commit", 30*time.Second, true, func(ctx context.Context) error { return in.reader.CommitMessages(ctx, kmsgs...) })
+	// tables. The commit is retried for a while, then given up with a warning. The client is
+	// not replaced: it redials and rejoins the group by itself once the broker is back.
+	// On SIGTERM a commit is given up at once, even its first attempt: the rows are durable, so
+	// nothing is lost.
+	err := in.retryFor(ctx, "commit", 30*time.Second, true, func(ctx context.Context) error { return in.reader.CommitRecords(ctx, last...) })
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, errStopping) {
 			return fmt.Errorf("ingest: committing offsets: %w", err)
@@ -518,8 +564,8 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 
 // lastOfEachPartition returns the message with the highest offset of each topic partition in
 // msgs: committing them commits them all.
-func lastOfEachPartition(msgs []pending) []kafka.Message {
-	var out []kafka.Message
+func lastOfEachPartition(msgs []pending) []message {
+	var out []message
 next:
 	for _, p := range msgs {
 		for i, o := range out {

@@ -1,6 +1,6 @@
 package ingest
 
-// Unit tests of the Ingester's pure logic: configuration → the kafka-go consumer and DLQ writer,
+// Unit tests of the Ingester's pure logic: configuration → the consumer and the DLQ writer,
 // sorting messages into a batch, building dead letters, the retry policy and idleness. The
 // round trip through the real Kafka and ClickHouse (exactly once, crashes, outages) is in
 // integration/.
@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
 
 	"github.com/ecowatch/ecowatch/basin"
 	"github.com/ecowatch/ecowatch/broker"
@@ -145,9 +148,8 @@ func eventJSON(t *testing.T, reportID string) []byte {
 }
 
 // TestNewConfiguresACommitAfterWriteConsumer: the consumer group reads both input topics from
-// the first offset and never commits by itself (offsets are committed only after the batch is
-// durable); its queue holds queueCapacity messages whatever the batch size (each may be as
-// large as the broker allows); the DLQ writer waits for all replicas and keys by hash.
+// the first offset, never commits by itself (offsets are committed only after the batch is
+// durable), bounds its fetches and assigns ranges, as kafka-go's group reader did; the DLQ writer waits for all replicas and keys by hash.
 func TestNewConfiguresACommitAfterWriteConsumer(t *testing.T) {
 	cfg := logicKafkaConfig(t)
 	cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = "plain", "u", "p"
@@ -160,18 +162,31 @@ func TestNewConfiguresACommitAfterWriteConsumer(t *testing.T) {
 		opts Options
 	}{{Options{}}, {Options{BatchSize: 700, BatchWait: 50 * time.Millisecond}}} {
 		in := New(conn, nil, pipe, v, NewMetrics(prometheus.NewRegistry()), tc.opts)
-		reader := in.newReader(16 << 20)
-		rc := reader.Config()
+		reader, err := kgo.NewClient(in.readerOpts()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		group := reader.OptValue(kgo.ConsumerGroup).(string)
+		topics := reader.OptValue(kgo.ConsumeTopics).([]string)
+		reset := reader.OptValue(kgo.ConsumeResetOffset).(kgo.Offset)
+		autoCommitOff := reader.OptValue(kgo.DisableAutoCommit).(bool)
+		fetch := reader.OptValue(kgo.FetchMaxPartitionBytes).(int32)
+		balancers := reader.OptValue(kgo.Balancers).([]kgo.GroupBalancer)
+		mechanisms := reader.OptValue(kgo.SASL).([]sasl.Mechanism)
 		reader.Close()
-		if rc.GroupID != cfg.Group || strings.Join(rc.GroupTopics, ",") != "r.v1,e.v1" || rc.Topic != "" {
-			t.Errorf("reader group %q topics %v (topic %q), want group %q on r.v1 and e.v1", rc.GroupID, rc.GroupTopics, rc.Topic, cfg.Group)
+		slices.Sort(topics)
+		if group != cfg.Group || strings.Join(topics, ",") != "e.v1,r.v1" {
+			t.Errorf("consumer group %q topics %v, want group %q on r.v1 and e.v1", group, topics, cfg.Group)
 		}
-		if rc.CommitInterval != 0 || rc.StartOffset != kafka.FirstOffset || rc.QueueCapacity != queueCapacity || rc.MaxBytes < 16<<20 {
-			t.Errorf("commit interval %s, start offset %d, queue %d, fetch %d bytes; want synchronous commits, the first offset, a queue of %d, 16 MiB fetches",
-				rc.CommitInterval, rc.StartOffset, rc.QueueCapacity, rc.MaxBytes, queueCapacity)
+		if !autoCommitOff || reset.String() != kgo.NewOffset().AtStart().String() || fetch != fetchBytes {
+			t.Errorf("auto-commit off %v, reset offset %s, fetch %d bytes; want commits by ingest only, the first offset, fetches of fetchBytes",
+				autoCommitOff, reset, fetch)
 		}
-		if rc.Dialer == nil || rc.Dialer.SASLMechanism == nil || rc.Dialer.SASLMechanism.Name() != "PLAIN" {
-			t.Errorf("the reader's dialer does not carry the connection's SASL: %+v", rc.Dialer)
+		if len(balancers) != 1 || balancers[0].ProtocolName() != "range" {
+			t.Errorf("balancers %v, want ranges only (as kafka-go's group reader)", balancers)
+		}
+		if len(mechanisms) != 1 || mechanisms[0].Name() != "PLAIN" {
+			t.Errorf("the consumer does not carry the connection's SASL: %v", mechanisms)
 		}
 		if in.dlq.Topic != "dlq.v1" || in.dlq.RequiredAcks != kafka.RequireAll {
 			t.Errorf("DLQ writer to %q with acks %v, want dlq.v1 and all replicas", in.dlq.Topic, in.dlq.RequiredAcks)
@@ -214,7 +229,7 @@ func TestAddSortsEachMessage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			batch := in.pipe.NewBatch()
 			before := counter(t, in.metrics.Consumed.WithLabelValues(tc.topic))
-			p := in.add(batch, kafka.Message{Topic: tc.topic, Partition: 2, Offset: 40, HighWaterMark: 50, Key: []byte("k"), Value: tc.value})
+			p := in.add(batch, message{Topic: tc.topic, Partition: 2, Offset: 40, HighWaterMark: 50, Key: []byte("k"), Value: tc.value})
 			in.observe([]pending{p})
 			dead := p.dead
 			switch {
@@ -262,7 +277,7 @@ func TestDeadLettersCarryTheMessageItsPlaceAndAReason(t *testing.T) {
 
 	batch := in.pipe.NewBatch()
 	var msgs []pending
-	for i, m := range []kafka.Message{
+	for i, m := range []message{
 		{Topic: "r.v1", Partition: 0, Offset: 11, Key: []byte("12369-440305-20260316-000001"), Value: reportJSON(t, "12369-440305-20260316-000001")},
 		{Topic: "r.v1", Partition: 1, Offset: 12, Key: []byte("bad-1"), Value: []byte(`{"schema":"reports.v1","content":"电话` + canaryPhone + `"`)},
 		{Topic: "e.v1", Partition: 2, Offset: 13, Key: []byte("bad-2"), Value: reportJSON(t, "12369-440305-20260316-000002")},
@@ -426,9 +441,9 @@ func TestObserveCountsTheBatchAndTheLagOfEachPartition(t *testing.T) {
 	in, _ := logicIngester(t)
 	before := counter(t, in.metrics.Consumed.WithLabelValues("o.v1"))
 	in.observe([]pending{
-		{msg: kafka.Message{Topic: "o.v1", Partition: 0, Offset: 5, HighWaterMark: 20}},
-		{msg: kafka.Message{Topic: "o.v1", Partition: 1, Offset: 3, HighWaterMark: 4}},
-		{msg: kafka.Message{Topic: "o.v1", Partition: 0, Offset: 9, HighWaterMark: 20}},
+		{msg: message{Topic: "o.v1", Partition: 0, Offset: 5, HighWaterMark: 20}},
+		{msg: message{Topic: "o.v1", Partition: 1, Offset: 3, HighWaterMark: 4}},
+		{msg: message{Topic: "o.v1", Partition: 0, Offset: 9, HighWaterMark: 20}},
 	})
 	if got := counter(t, in.metrics.Consumed.WithLabelValues("o.v1")) - before; got != 3 {
 		t.Errorf("consumed counter moved by %v, want 3", got)

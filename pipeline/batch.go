@@ -73,6 +73,7 @@ type Batch struct {
 	schemas  [5]schema // of the five above, in Tables' order
 	scratch  []byte    // reused for a reporter's JSON and coordinates
 	sealed   arena     // the batch's sealed values
+	kept     arena     // messages' bytes the rows may view (Keep)
 	// places caches placeOf (code → place) as codes are first seen: the lookups walk the
 	// division tree and the basin lines. Kept across Reset.
 	places map[string]place
@@ -93,6 +94,7 @@ func (b *Batch) Reset() {
 		s.reset()
 	}
 	b.sealed.reset()
+	b.kept.reset()
 	now := time.Now()
 	if b.p.Now != nil {
 		now = b.p.Now()
@@ -234,6 +236,16 @@ func (b *Batch) seal(plaintext, associated []byte) string {
 	v := b.p.Keys.SealAppend(dst, plaintext, associated)
 	b.sealed.used(len(v))
 	return unsafe.String(unsafe.SliceData(v), len(v))
+}
+
+// Keep copies a message's bytes into the batch and returns the copy, which stays as it is until
+// Reset: for decoders whose values view the bytes (contract's shared decoders), so that the
+// batch's rows hold on to the batch's own memory, not to whatever buffer the bytes were fetched
+// into (a Kafka client's fetch of many megabytes stays alive as long as one string views it).
+func (b *Batch) Keep(msg []byte) []byte {
+	dst := append(b.kept.free(len(msg)), msg...)
+	b.kept.used(len(msg))
+	return dst
 }
 
 // arena holds a batch's sealed values in chunks that never move (a growing slice would leave
