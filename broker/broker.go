@@ -11,7 +11,6 @@
 package broker
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -84,35 +83,10 @@ func New(cfg config.Kafka) (*Conn, error) {
 // Config returns the Kafka configuration the connection was made from.
 func (c *Conn) Config() config.Kafka { return c.cfg }
 
-// Dialer is for kafka-go readers. Their connections read from the network through a buffer of
-// readBuffer bytes.
+// Dialer is for kafka-go's connections (the readiness checks, the tests' readers).
 func (c *Conn) Dialer() *kafka.Dialer {
-	return &kafka.Dialer{Timeout: 10 * time.Second, TLS: c.tls, SASLMechanism: c.sasl, DialFunc: dialBuffered}
+	return &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: c.tls, SASLMechanism: c.sasl}
 }
-
-// readBuffer is how much a reader's connection asks the network for at a time. kafka-go reads a
-// connection through a bufio.Reader of 4 KiB of its own, which alone costs a read system call
-// per 4 KiB of fetched messages — about one per four reports, 1.3 µs of ingest's CPU a report
-// (docs/benchmarks.md). Under it, this buffer takes what the socket holds, up to 256 KiB, at once.
-const readBuffer = 256 << 10
-
-// dialBuffered dials as kafka-go's own dialer does (dual stack, the system's keep-alive) and
-// buffers the connection's reads. kafka-go puts TLS, when configured, above this connection.
-func dialBuffered(ctx context.Context, network, address string) (net.Conn, error) {
-	conn, err := (&net.Dialer{}).DialContext(ctx, network, address)
-	if err != nil {
-		return nil, err
-	}
-	return &bufferedConn{Conn: conn, r: bufio.NewReaderSize(conn, readBuffer)}, nil
-}
-
-// bufferedConn is a net.Conn whose reads go through r.
-type bufferedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // ConsumerOpts are the franz-go options that reach the brokers — seeds, TLS, SASL — for a
 // consumer to add its own to.

@@ -1,10 +1,9 @@
 package broker
 
-// Unit tests of the configuration → kafka-go settings; the calls to a real broker (topics,
+// Unit tests of the configuration → kafka-go and franz-go settings; the calls to a real broker (topics,
 // readiness) are exercised by the integration tests.
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -25,6 +24,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
+	kgosasl "github.com/twmb/franz-go/pkg/sasl"
 
 	"github.com/ecowatch/ecowatch/config"
 )
@@ -56,7 +57,26 @@ func TestSASLMechanisms(t *testing.T) {
 		if d, tr, w := c.Dialer(), c.Transport(), c.Writer("x"); d.SASLMechanism != c.sasl || tr.SASL != c.sasl || w.Transport.(*kafka.Transport).SASL != c.sasl {
 			t.Errorf("%q: the dialer, transport or writer does not carry the mechanism", tc.mechanism)
 		}
+		// And the consumer (franz-go), the same mechanism with the same credentials.
+		var consumer []string
+		for _, m := range consumerOpt[[]kgosasl.Mechanism](t, c, kgo.SASL) {
+			consumer = append(consumer, m.Name())
+		}
+		if strings.Join(consumer, ",") != tc.want {
+			t.Errorf("%q: the consumer's mechanisms %v, want %q", tc.mechanism, consumer, tc.want)
+		}
 	}
+}
+
+// consumerOpt is the value of one of franz-go's options in c.ConsumerOpts.
+func consumerOpt[T any](t *testing.T, c *Conn, opt any) T {
+	t.Helper()
+	client, err := kgo.NewClient(c.ConsumerOpts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	return client.OptValue(opt).(T)
 }
 
 func TestAnUnknownSASLMechanismNamesTheSettingAndTheAcceptedValues(t *testing.T) {
@@ -79,7 +99,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.tls != nil || c.Dialer().TLS != nil || c.Transport().TLS != nil {
+	if c.tls != nil || c.Dialer().TLS != nil || c.Transport().TLS != nil || consumerOpt[*tls.Config](t, c, kgo.DialTLSConfig) != nil {
 		t.Error("TLS set up although kafka.tls is off")
 	}
 
@@ -93,6 +113,9 @@ func TestTLS(t *testing.T) {
 	}
 	if c.Dialer().TLS != c.tls || c.Transport().TLS != c.tls || c.Writer("x").Transport.(*kafka.Transport).TLS != c.tls {
 		t.Error("the dialer, transport or writer does not carry the TLS configuration")
+	}
+	if consumerOpt[*tls.Config](t, c, kgo.DialTLSConfig) != c.tls {
+		t.Error("the consumer does not carry the TLS configuration")
 	}
 
 	// A CA file: the broker's certificate must chain to it.
@@ -272,63 +295,5 @@ func TestTemporaryKafkaErrorsAreAskedAgain(t *testing.T) {
 		if got := temporary(tc.err); got != tc.want {
 			t.Errorf("temporary(%v) = %v, want %v", tc.err, got, tc.want)
 		}
-	}
-}
-
-// The reader's connections: what the broker sends arrives intact through kafka-go's small
-// reads, and a read deadline — kafka-go bounds every request by one — still ends a read that
-// waits for bytes that do not come.
-func TestReaderConnectionsAreBufferedAndKeepDeadlines(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sent := make([]byte, 3*readBuffer+123)
-	for i := range sent {
-		sent[i] = byte(i * 7)
-	}
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		c.Write(sent[:10])
-		time.Sleep(10 * time.Millisecond)
-		c.Write(sent[10:])
-		time.Sleep(5 * time.Second) // then nothing more, the connection open
-	}()
-	c, err := New(testKafka())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Dialer().DialFunc == nil {
-		t.Fatal("the readers' dialer does not buffer its connections")
-	}
-	conn, err := c.Dialer().DialFunc(context.Background(), "tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	got := make([]byte, 0, len(sent))
-	small := make([]byte, 4096) // kafka-go's own buffer
-	for len(got) < len(sent) {
-		n, err := conn.Read(small)
-		if err != nil {
-			t.Fatalf("after %d bytes: %v", len(got), err)
-		}
-		got = append(got, small[:n]...)
-	}
-	if !bytes.Equal(got, sent) {
-		t.Fatal("the bytes read through the buffer differ from the bytes sent")
-	}
-	conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	start := time.Now()
-	if _, err := conn.Read(small); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("a read past the deadline returned %v, want a deadline error", err)
-	}
-	if waited := time.Since(start); waited > 2*time.Second {
-		t.Errorf("the deadline ended the read only after %s", waited)
 	}
 }
