@@ -150,8 +150,9 @@ const fetchBytes = 4 << 20
 // first offset of a partition the group never committed), offsets committed by ingest only
 // after a batch is durable.
 //
-// The group assigns partitions by ranges, as kafka-go's group reader did first: an ingest of an
-// earlier release and one of this release can share the group during a rolling upgrade.
+// The group assigns partitions by ranges, as kafka-go's group reader (ingest's consumer before
+// franz-go) did first: an ingest of an earlier release and one of this release agree on it and
+// can share the group during a rolling upgrade (checked under load: exactly once).
 func (in *Ingester) readerOpts() []kgo.Opt {
 	cfg := in.conn.Config()
 	return append(in.conn.ConsumerOpts(),
@@ -307,7 +308,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 			// The client heals itself (it dials again and rejoins the group); a fetch error only
 			// says it has not yet. Ingest keeps running through a broker outage.
 			in.metrics.Retries.WithLabelValues("fetch").Inc()
-			in.log.Warn("fetching from Kafka failed; the reader keeps trying", "backoff", fetchBackoff, "err", err)
+			in.log.Warn("fetching from Kafka failed; the consumer keeps trying", "backoff", fetchBackoff, "err", err)
 			select {
 			case <-ctx.Done():
 				return finish(nil)
