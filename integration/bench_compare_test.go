@@ -50,7 +50,7 @@ import (
 func BenchmarkIngestVersusLoaders(b *testing.B) {
 	const n = 200_000
 	sink := simulatedReports(b, n)
-	bin := ecowatchBinary(b)
+	bin := testenv.Binary(b)
 	baseline := os.Getenv("ECOWATCH_BENCH_BASELINE")
 	runs := 3
 	if v, err := strconv.Atoi(os.Getenv("ECOWATCH_BENCH_RUNS")); err == nil && v > 0 {

@@ -58,7 +58,7 @@ func simulatedReports(b *testing.B, n int) *reportSink {
 func BenchmarkIngestThroughput(b *testing.B) {
 	const n = 200_000
 	sink := simulatedReports(b, n)
-	bin := ecowatchBinary(b)
+	bin := testenv.Binary(b)
 	for b.Loop() {
 		b.StopTimer()
 		env := testenv.New(b)
@@ -98,7 +98,7 @@ func BenchmarkIngestThroughput(b *testing.B) {
 func BenchmarkProduceToVisibleLatency(b *testing.B) {
 	const rate, seconds = 2000, 10
 	sink := simulatedReports(b, rate*seconds)
-	bin := ecowatchBinary(b)
+	bin := testenv.Binary(b)
 	for b.Loop() {
 		b.StopTimer()
 		env := testenv.New(b)

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,35 +15,6 @@ import (
 	"github.com/ecowatch/ecowatch/config"
 	"github.com/ecowatch/ecowatch/internal/testenv"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// ecowatchBinary builds cmd/ecowatch once per test run.
-func ecowatchBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ecowatch-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "ecowatch")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/ecowatch")
-		cmd.Dir = testenv.RepoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = err
-			binPath = string(out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building ecowatch: %v\n%s", buildErr, binPath)
-	}
-	return binPath
-}
 
 // processEnv is the environment that points a child ecowatch process at the test's slice of
 // the services.
@@ -73,7 +42,7 @@ func processEnv(env *testenv.Env, extra ...string) []string {
 func TestKill9MidBatchLosesAndDuplicatesNothing(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
-	bin := ecowatchBinary(t)
+	bin := testenv.Binary(t)
 	const n = 40000
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {
@@ -136,7 +105,7 @@ func TestKill9MidBatchLosesAndDuplicatesNothing(t *testing.T) {
 func TestSIGTERMFlushesCommitsAndExits(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
-	bin := ecowatchBinary(t)
+	bin := testenv.Binary(t)
 	const n = 30000
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {

@@ -158,7 +158,7 @@ func reconcile(t *testing.T, env *testenv.Env, name string, valid, invalid int) 
 
 func startIngest(t *testing.T, env *testenv.Env) (*exec.Cmd, *strings.Builder) {
 	var logs strings.Builder
-	cmd := exec.Command(ecowatchBinary(t), "ingest")
+	cmd := exec.Command(testenv.Binary(t), "ingest")
 	cmd.Env = processEnv(env, "ECOWATCH_INGEST_BATCH_SIZE=2000")
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -240,7 +240,7 @@ func TestFaultDiskFullWhileWritingNotices(t *testing.T) {
 		}
 	}()
 	run := func() (string, error) {
-		cmd := exec.Command(ecowatchBinary(t), "alerts", "run", "--at", "2026-04-30T12:00")
+		cmd := exec.Command(testenv.Binary(t), "alerts", "run", "--at", "2026-04-30T12:00")
 		cmd.Env = processEnv(env, "ECOWATCH_OUT_DIR="+dir)
 		out, err := cmd.CombinedOutput()
 		return string(out), err

@@ -227,7 +227,7 @@ func TestInvalidMessagesGoToDLQWithReason(t *testing.T) {
 func TestIngestRefusesAMissingTopic(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
-	cmd := exec.Command(ecowatchBinary(t), "ingest", "--until-idle", "5s")
+	cmd := exec.Command(testenv.Binary(t), "ingest", "--until-idle", "5s")
 	cmd.Env = processEnv(env, config.EnvName("kafka.topic.reports")+"="+env.Config.Kafka.TopicReports+".missing")
 	start := time.Now()
 	out, err := cmd.CombinedOutput()

@@ -332,7 +332,7 @@ func TestA900KBReportBeforeValidOnesDoesNotStopIngest(t *testing.T) {
 		msgs = append(msgs, m)
 	}
 	env.Produce(t, env.Config.Kafka.TopicReports, msgs...)
-	cmd := exec.Command(ecowatchBinary(t), "ingest", "--until-idle", "5s")
+	cmd := exec.Command(testenv.Binary(t), "ingest", "--until-idle", "5s")
 	cmd.Env = processEnv(env)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -361,7 +361,7 @@ func sigtermDuringRetry(t *testing.T, env *testenv.Env, what string, msgs []kafk
 func sigtermDuring(t *testing.T, env *testenv.Env, name, logLine, idle string, msgs []kafka.Message, valid int, invalid []string, block func(), produced func(*syncBuffer), unblock func()) {
 	t.Helper()
 	var logs syncBuffer
-	cmd := exec.Command(ecowatchBinary(t), "ingest")
+	cmd := exec.Command(testenv.Binary(t), "ingest")
 	cmd.Env = processEnv(env, "ECOWATCH_INGEST_BATCH_WAIT=200ms")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -390,7 +390,7 @@ func sigtermDuring(t *testing.T, env *testenv.Env, name, logLine, idle string, m
 	}
 	fmt.Printf("fault: SIGTERM during the %s retries: ingest exited after %s\n", what, time.Since(start).Round(100*time.Millisecond))
 	unblock()
-	second := exec.Command(ecowatchBinary(t), "ingest", "--until-idle", idle)
+	second := exec.Command(testenv.Binary(t), "ingest", "--until-idle", idle)
 	second.Env = processEnv(env)
 	if out, err := second.CombinedOutput(); err != nil {
 		t.Fatalf("second run: %v\n%s", err, lastLines(string(out), 3000))

@@ -25,7 +25,7 @@ import (
 func TestCanariesAppearNowhere(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t)
-	bin := ecowatchBinary(t)
+	bin := testenv.Binary(t)
 	var msgs, events []kafka.Message
 	for i := range 300 {
 		m, _ := reportMsg(i, 1)

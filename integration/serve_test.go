@@ -275,7 +275,7 @@ func TestServeSignsInAuthorizesByJurisdictionAndAudits(t *testing.T) {
 // function that stops it with SIGTERM and waits.
 func startServe(t *testing.T, env *testenv.Env, dir, accounts string) (string, func()) {
 	t.Helper()
-	cmd := exec.Command(ecowatchBinary(t), "serve", "--dir", dir, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(testenv.Binary(t), "serve", "--dir", dir, "--addr", "127.0.0.1:0")
 	cmd.Env = processEnv(env, "ECOWATCH_SERVE_ACCOUNTS_FILE="+accounts)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -44,7 +44,7 @@ func TestOutputDoesNotDependOnTheServerTimeZone(t *testing.T) {
 	from := time.Date(2026, 6, 10, 0, 0, 0, 0, calendar.Shanghai)
 	to := time.Date(2026, 7, 25, 0, 0, 0, 0, calendar.Shanghai)
 	cfg := simulate.Config{From: from, To: to, Scope: region.MustScope("440000"), ReportsPerYear: 8000, Seed: 31}
-	bin := ecowatchBinary(t)
+	bin := testenv.Binary(t)
 	outs := map[*testenv.Env]string{}
 	for _, env := range []*testenv.Env{shanghai, utc} {
 		simulateAndIngest(t, env, cfg) // the simulator gives the same stream for the same seed

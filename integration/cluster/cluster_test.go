@@ -45,7 +45,7 @@ func TestConcurrentMigrateOnTheCluster(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(binary(t), "migrate")
+			cmd := exec.Command(testenv.Binary(t), "migrate")
 			cmd.Env = append(os.Environ(), config.EnvName("clickhouse.database")+"="+db)
 			out, err := cmd.CombinedOutput()
 			outs[i], errs[i] = string(out), err
@@ -87,7 +87,7 @@ func TestConcurrentMigrateOnTheCluster(t *testing.T) {
 	}
 	t.Logf("migrate 1:\n%smigrate 2:\n%s", outs[0], outs[1])
 
-	again := exec.Command(binary(t), "migrate")
+	again := exec.Command(testenv.Binary(t), "migrate")
 	again.Env = append(os.Environ(), config.EnvName("clickhouse.database")+"="+db)
 	out, err := again.CombinedOutput()
 	if err != nil || strings.Contains(string(out), "migration applied") {

@@ -142,7 +142,7 @@ func (d *deployment) start(name string, args ...string) *proc {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	cmd := exec.Command(binary(d.t), append([]string{"--log-level", "debug"}, args...)...)
+	cmd := exec.Command(testenv.Binary(d.t), append([]string{"--log-level", "debug"}, args...)...)
 	cmd.Env = d.environ(nil)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {

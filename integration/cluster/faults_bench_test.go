@@ -215,7 +215,7 @@ func onServer(b *testing.B, cfg *config.Config) *slice {
 // ecowatch is the binary with the slice's settings.
 func (sl *benchSlice) ecowatch(args ...string) *exec.Cmd {
 	c := sl.cfg
-	cmd := exec.Command(binary(sl.b), args...)
+	cmd := exec.Command(testenv.Binary(sl.b), args...)
 	cmd.Env = os.Environ()
 	for k, v := range map[string]string{
 		"clickhouse.addr":      strings.Join(c.ClickHouse.Addr, ","),

@@ -25,6 +25,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/ecowatch/ecowatch/calendar"
+	"github.com/ecowatch/ecowatch/internal/testenv"
 )
 
 // Two `ecowatch run` ingest and detect while replica 1 — the one every instance writes to —
@@ -252,7 +253,7 @@ func TestFaultTwoAlertsRunsAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(binary(t), "--log-level", "warn", "alerts", "run", "--at", at)
+			cmd := exec.Command(testenv.Binary(t), "--log-level", "warn", "alerts", "run", "--at", at)
 			cmd.Env = x.environ(nil)
 			outs[i], errs[i] = cmd.CombinedOutput()
 		}()

@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -144,39 +143,11 @@ func report(i int) kafka.Message {
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// binary builds cmd/ecowatch once per test run.
-func binary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ecowatch-cluster-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "ecowatch")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/ecowatch")
-		cmd.Dir = testenv.RepoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("%v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building ecowatch: %v", buildErr)
-	}
-	return binPath
-}
-
 // run runs the ecowatch binary with the environment plus the given settings and returns its
 // standard output; a failure fails the test with both outputs.
 func run(t testing.TB, settings map[string]string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary(t), args...)
+	cmd := exec.Command(testenv.Binary(t), args...)
 	cmd.Env = os.Environ()
 	for k, v := range settings {
 		cmd.Env = append(cmd.Env, config.EnvName(k)+"="+v)
