@@ -3,12 +3,10 @@ package integration
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -113,8 +111,7 @@ func BenchmarkProduceToVisibleLatency(b *testing.B) {
 		for count(b, env, "SELECT count() FROM reports") == 0 {
 			time.Sleep(50 * time.Millisecond)
 		}
-		var mu sync.Mutex // guards acked, written by the producer while the poller reads
-		acked := make(map[string]time.Time, len(sink.msgs))
+		var acks testenv.Acks
 		visible := make(map[string]time.Duration, len(sink.msgs))
 		done := make(chan struct{})
 		var produceErr error // the producer's; read after done is closed
@@ -123,53 +120,14 @@ func BenchmarkProduceToVisibleLatency(b *testing.B) {
 			w := env.Broker.Writer(env.Config.Kafka.TopicReports)
 			w.BatchTimeout = time.Millisecond
 			defer w.Close()
-			tick := time.NewTicker(100 * time.Millisecond)
-			defer tick.Stop()
-			per := rate / 10
-			for i := 0; i < len(sink.msgs); i += per {
-				<-tick.C
-				batch := sink.msgs[i:min(i+per, len(sink.msgs))]
-				if err := w.WriteMessages(context.Background(), batch...); err != nil {
-					produceErr = fmt.Errorf("producing at %d of %d: %w", i, len(sink.msgs), err)
-					return
-				}
-				now := time.Now()
-				mu.Lock()
-				for _, m := range batch {
-					acked[string(m.Key)] = now
-				}
-				mu.Unlock()
-			}
+			produceErr = acks.ProducePaced(w, sink.msgs, rate)
 		}()
 		deadline := time.Now().Add(time.Duration(seconds+30) * time.Second)
-		ctx := context.Background()
 		for len(visible) < len(sink.msgs) && time.Now().Before(deadline) {
 			time.Sleep(25 * time.Millisecond)
-			rows, err := env.Store.Conn().Query(ctx, "SELECT report_id FROM reports")
-			if err != nil {
+			if err := acks.Visible(context.Background(), env.Store.Conn(), visible); err != nil {
 				b.Fatal(err)
 			}
-			now := time.Now()
-			var ids []string
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					b.Fatal(err)
-				}
-				ids = append(ids, id)
-			}
-			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-				b.Fatal(err)
-			}
-			mu.Lock()
-			for _, id := range ids {
-				if t, ok := acked[id]; ok {
-					if _, seen := visible[id]; !seen {
-						visible[id] = now.Sub(t)
-					}
-				}
-			}
-			mu.Unlock()
 		}
 		<-done
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

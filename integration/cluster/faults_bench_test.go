@@ -5,13 +5,11 @@ package cluster
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -269,31 +267,13 @@ func visibleLatency(b *testing.B, sl *benchSlice, msgs []kafka.Message, rate int
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	var mu sync.Mutex
-	acked := map[string]time.Time{}
+	var acks testenv.Acks
 	done := make(chan error, 1)
 	go func() {
 		w := sl.broker.Writer(sl.cfg.Kafka.TopicReports)
 		w.BatchTimeout = time.Millisecond
 		defer w.Close()
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		per := rate / 10
-		for i := 0; i < len(msgs); i += per {
-			<-tick.C
-			batch := msgs[i:min(i+per, len(msgs))]
-			if err := w.WriteMessages(context.Background(), batch...); err != nil {
-				done <- err
-				return
-			}
-			now := time.Now()
-			mu.Lock()
-			for _, m := range batch {
-				acked[string(m.Key)] = now
-			}
-			mu.Unlock()
-		}
-		done <- nil
+		done <- acks.ProducePaced(w, msgs, rate)
 	}()
 	visible := make([]map[string]time.Duration, len(sl.conns))
 	for i := range visible {
@@ -304,29 +284,9 @@ func visibleLatency(b *testing.B, sl *benchSlice, msgs []kafka.Message, rate int
 		time.Sleep(25 * time.Millisecond)
 		all := true
 		for i, conn := range sl.conns {
-			rows, err := conn.Query(context.Background(), "SELECT report_id FROM reports")
-			if err != nil {
+			if err := acks.Visible(context.Background(), conn, visible[i]); err != nil {
 				b.Fatal(err)
 			}
-			now := time.Now()
-			var ids []string
-			for rows.Next() {
-				var id string
-				rows.Scan(&id)
-				ids = append(ids, id)
-			}
-			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-				b.Fatal(err)
-			}
-			mu.Lock()
-			for _, id := range ids {
-				if t, ok := acked[id]; ok {
-					if _, seen := visible[i][id]; !seen {
-						visible[i][id] = now.Sub(t)
-					}
-				}
-			}
-			mu.Unlock()
 			all = all && len(visible[i]) == len(msgs)
 		}
 		if all {
