@@ -488,7 +488,9 @@ func (in *Ingester) deadLetter(m message, e *contract.Error) *kafka.Message {
 	if err != nil { // a struct of strings, bytes and numbers: cannot happen
 		panic(fmt.Sprintf("ingest: encoding a dead letter: %v", err))
 	}
-	letter := &kafka.Message{Key: dl.Key, Value: b}
+	// The key copied: the message's is in the client's fetch buffer, which the letter would keep
+	// alive until the batch is flushed.
+	letter := &kafka.Message{Key: bytes.Clone(dl.Key), Value: b}
 	if size := broker.MessageBytes(*letter); size > in.dlq.BatchBytes {
 		in.unwritten(m, e.Code, fmt.Errorf("a dead letter of %d bytes, the topic takes %d", size, in.dlq.BatchBytes))
 		return nil
