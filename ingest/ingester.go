@@ -546,8 +546,8 @@ func (in *Ingester) flush(ctx context.Context, batch *pipeline.Batch, msgs []pen
 	// already durable, so the messages are simply delivered again later and absorbed by the
 	// tables. The commit is retried for a while, then given up with a warning. The client is
 	// not replaced: it redials and rejoins the group by itself once the broker is back.
-	// On SIGTERM a commit is given up at once, even its first attempt: the rows are durable, so
-	// nothing is lost.
+	// On SIGTERM the first attempt has abandonGrace, a retry is given up at once: the rows are
+	// durable, so nothing is lost.
 	err := in.retryFor(ctx, "commit", 30*time.Second, true, func(ctx context.Context) error { return in.reader.CommitRecords(ctx, last...) })
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, errStopping) {
@@ -655,6 +655,11 @@ func (in *Ingester) sendDeadLetters(ctx context.Context, msgs []pending) error {
 // attemptTimeout bounds one attempt of a write or a commit.
 const attemptTimeout = 30 * time.Second
 
+// abandonGrace is how long the first attempt of a commit may go on once ingest is asked to
+// stop: a broker that answers takes milliseconds, so the batch just written is committed and
+// not delivered again; one that does not answer (an outage) does not hold the stop for longer.
+const abandonGrace = 5 * time.Second
+
 // errStopping marks a write or commit given up because ingest is stopping.
 var errStopping = errors.New("giving up, shutting down")
 
@@ -666,9 +671,9 @@ func (in *Ingester) retry(ctx context.Context, what string, op func(context.Cont
 
 // retryFor is retry that gives up after limit (0: never) and returns the last error.
 //
-// The first attempt may finish after ingest is asked to stop (flush what is done) unless
-// abandonable; once an attempt has failed, stopping ends the retries, the backoff and any
-// attempt in progress at once, with errStopping.
+// The first attempt may finish after ingest is asked to stop (flush what is done); if
+// abandonable, it is given abandonGrace from the stop to do so. Once an attempt has failed,
+// stopping ends the retries, the backoff and any attempt in progress at once, with errStopping.
 func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Duration, abandonable bool, op func(context.Context) error) error {
 	backoff := 100 * time.Millisecond
 	start := time.Now()
@@ -677,8 +682,11 @@ func (in *Ingester) retryFor(ctx context.Context, what string, limit time.Durati
 		// restart left dead would otherwise never return.
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 		unwatch := func() bool { return false }
-		if attempt > 1 || abandonable {
+		switch {
+		case attempt > 1:
 			unwatch = context.AfterFunc(in.stopping, cancel)
+		case abandonable:
+			unwatch = context.AfterFunc(in.stopping, func() { time.AfterFunc(abandonGrace, cancel) })
 		}
 		err := op(actx)
 		unwatch()

@@ -390,6 +390,38 @@ func TestRetryForGivesUpAfterItsLimit(t *testing.T) {
 
 // TestRetryStopsWhenShuttingDown: once the context ends, an unbounded retry returns at once,
 // with the operation's error, and counts no retry.
+// The commit of the batch just written, asked to stop (SIGTERM) before it is sent, still goes
+// through when the broker answers: given up at once, the batch would be delivered again to the
+// next run. A retry after a failure is given up at once.
+func TestACommitAfterTheStopHasItsGrace(t *testing.T) {
+	in, _ := logicIngester(t)
+	stopped, stop := context.WithCancel(context.Background())
+	stop()
+	in.stopping = stopped
+	answers := func(ctx context.Context) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond): // a broker that answers
+			return nil
+		}
+	}
+	if err := in.retryFor(context.Background(), "commit", 30*time.Second, true, answers); err != nil {
+		t.Fatalf("the first commit after the stop was given up: %v", err)
+	}
+	calls := 0
+	err := in.retryFor(context.Background(), "commit", 30*time.Second, true, func(ctx context.Context) error {
+		calls++
+		if calls == 1 {
+			return errLogicOutage
+		}
+		return answers(ctx)
+	})
+	if !errors.Is(err, errStopping) || calls != 1 {
+		t.Fatalf("after a failed commit while stopping: %v after %d attempts, want no retry", err, calls)
+	}
+}
+
 func TestRetryStopsWhenShuttingDown(t *testing.T) {
 	in, _ := logicIngester(t)
 	ctx, cancel := context.WithCancel(context.Background())
