@@ -196,9 +196,9 @@ func (v *Validator) DecodeReport(b []byte) (*Report, error) {
 	return v.decodeReport(b, string(b))
 }
 
-// DecodeReportShared is DecodeReport for a message that is never written again (a Kafka
-// message as the client hands it out): the report's strings share b's memory instead of
-// copying it.
+// DecodeReportShared is DecodeReport for bytes that are not written again while the report
+// is in use (ingest: its batch's copy of the message, reused only once the batch is written):
+// the report's strings share b's memory instead of copying it.
 func (v *Validator) DecodeReportShared(b []byte) (*Report, error) {
 	return v.decodeReport(b, shared(b))
 }
@@ -450,8 +450,8 @@ func (v *Validator) DecodeCaseEvent(b []byte) (*CaseEvent, error) {
 	return v.decodeCaseEvent(b, string(b))
 }
 
-// DecodeCaseEventShared is DecodeCaseEvent for a message that is never written again: the
-// event's strings share b's memory instead of copying it.
+// DecodeCaseEventShared is DecodeCaseEvent for bytes that are not written again while the
+// event is in use: the event's strings share b's memory instead of copying it.
 func (v *Validator) DecodeCaseEventShared(b []byte) (*CaseEvent, error) {
 	return v.decodeCaseEvent(b, shared(b))
 }
@@ -559,5 +559,5 @@ func chineseDuration(d time.Duration) string {
 	return fmt.Sprintf("%d 分钟", d/time.Minute)
 }
 
-// shared views b as a string without copying it; b must never be written again.
+// shared views b as a string without copying it; b must not be written while the string is in use.
 func shared(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -102,9 +102,6 @@ func (b *Batch) Reset() {
 	b.now = now.Unix()
 }
 
-// Len is the number of messages in the batch: each is in the raw archive.
-func (b *Batch) Len() int { return b.raw.outcome.len() }
-
 // Counts returns how many reports, case events and invalid messages the batch holds.
 func (b *Batch) Counts() (reports, events, invalid int) {
 	return b.reports.reportID.len(), b.events.eventID.len(), b.errs.code.len()
